@@ -1,0 +1,28 @@
+import ArgumentParser
+import MPTCore
+import MPTFormats
+import MPTGraph
+
+/// `mpt-inspect MODEL`: config, naming scheme, tensor table and totals.
+public struct InspectCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mpt-inspect",
+        abstract: "Show an MPT checkpoint's config, tensors, dtypes and sizes.")
+
+    @Argument(help: "A model directory (config.json + weights), or a .safetensors / .bin file.")
+    var model: String
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    public init() {}
+
+    public func run() throws {
+        try runReportingErrors(tool: "mpt-inspect") {
+            let checkpoint = try CheckpointLoader.open(model)
+            let graph: MPTModel? = checkpoint.config == nil ? nil : try MPTModel(checkpoint: checkpoint)
+            let report = InspectReport(checkpoint: checkpoint, model: graph)
+            print(json ? report.json() : report.text(), terminator: "")
+        }
+    }
+}

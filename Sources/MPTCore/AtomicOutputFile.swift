@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written under a temporary name in its destination directory and renamed into place
+/// only by `commit()` (after `fsync`). If the object goes away uncommitted, the temporary file is
+/// removed, so a failed or interrupted write leaves no partial output.
+public final class AtomicOutputFile {
+    /// Final path.
+    public let path: String
+    /// Temporary path being written.
+    public let temporaryPath: String
+    private var descriptor: Int32
+    private var committed = false
+    /// Bytes written so far.
+    public private(set) var bytesWritten: Int = 0
+    private var buffer: [UInt8] = []
+    private let bufferLimit = 1 << 20
+
+    /// Creates `.<name>.tmp-<pid>-<n>` next to `path`. Refuses to replace an existing file unless
+    /// `overwrite` is true.
+    public init(path: String, overwrite: Bool = false) throws {
+        if !overwrite, access(path, F_OK) == 0 {
+            throw CoreError.cannotOpen(path: path, reason: "already exists (use --force to replace it)")
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var attempt = 0
+        var fd: Int32 = -1
+        var candidate = ""
+        repeat {
+            candidate = (directory.isEmpty ? "" : directory + "/") + ".\(base).tmp-\(getpid())-\(attempt)"
+            fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            attempt += 1
+        } while fd < 0 && errno == EEXIST && attempt < 1000
+        guard fd >= 0 else { throw CoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        self.path = path
+        self.temporaryPath = candidate
+        self.descriptor = fd
+        TemporaryFileRegistry.shared.register(candidate)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+        if !committed {
+            unlink(temporaryPath)
+        }
+        TemporaryFileRegistry.shared.unregister(temporaryPath)
+    }
+
+    /// Appends bytes (buffered).
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > bufferLimit { try flush() }
+        if bytes.count >= bufferLimit {
+            try writeFully(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+        bytesWritten += bytes.count
+    }
+
+    /// Appends an array of bytes.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Appends the UTF-8 bytes of `text`.
+    public func write(_ text: String) throws {
+        try write(Array(text.utf8))
+    }
+
+    /// Appends `count` zero bytes.
+    public func writeZeros(_ count: Int) throws {
+        guard count > 0 else { return }
+        try write([UInt8](repeating: 0, count: count))
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let pending = buffer
+        buffer.removeAll(keepingCapacity: true)
+        try pending.withUnsafeBytes { try writeFully($0) }
+    }
+
+    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var cursor = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let written = Glibc.write(descriptor, cursor, left)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw CoreError.cannotOpen(path: temporaryPath, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+            cursor += written
+            left -= written
+        }
+    }
+
+    /// Flushes, fsyncs and renames the temporary file to `path`.
+    public func commit() throws {
+        try flush()
+        guard fsync(descriptor) == 0 else {
+            throw CoreError.cannotOpen(path: temporaryPath, reason: "fsync failed: \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+        descriptor = -1
+        guard rename(temporaryPath, path) == 0 else {
+            throw CoreError.cannotOpen(path: path, reason: "rename failed: \(String(cString: strerror(errno)))")
+        }
+        committed = true
+    }
+}
+
+/// Temporary output files currently open, so a SIGINT handler can remove them before exiting.
+public final class TemporaryFileRegistry: @unchecked Sendable {
+    /// The process-wide registry.
+    public static let shared = TemporaryFileRegistry()
+    private var lock = pthread_mutex_t()
+    private var paths = Set<String>()
+
+    private init() { pthread_mutex_init(&lock, nil) }
+
+    func register(_ path: String) {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        paths.insert(path)
+    }
+
+    func unregister(_ path: String) {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        paths.remove(path)
+    }
+
+    /// Deletes every registered temporary file (called on SIGINT/SIGTERM).
+    public func removeAll() {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        for path in paths { unlink(path) }
+        paths.removeAll()
+    }
+
+    /// Installs SIGINT/SIGTERM handlers that remove temporary outputs and exit with status 130.
+    public static func installSignalCleanup() {
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            TemporaryFileRegistry.shared.removeAll()
+            _exit(128 + signal)
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+    }
+}

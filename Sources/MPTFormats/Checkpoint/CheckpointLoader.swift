@@ -1,0 +1,94 @@
+import MPTCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Opens checkpoints: a model directory (safetensors preferred over `.bin`, sharded via the index
+/// json) or a single `.safetensors` / `.bin` file.
+public enum CheckpointLoader {
+    /// Opens `path`. Every error names the file it concerns.
+    public static func open(_ givenPath: String, readers: WeightFileReaders = WeightFileReaders()) throws -> Checkpoint {
+        var path = givenPath
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        switch FileKind.of(path) {
+        case .missing:
+            throw FileError(path: path, underlying: FormatError.unrecognized("no such file or directory"))
+        case .directory:
+            return try openDirectory(path, readers: readers)
+        case .file:
+            return try openFile(path, readers: readers)
+        }
+    }
+
+    private static func openFile(_ path: String, readers: WeightFileReaders) throws -> Checkpoint {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        let config = try readConfig(directory + "/config.json", required: false)
+        if name.hasSuffix(".safetensors") {
+            let tensors = try readers.safetensors(path)
+            return Checkpoint(path: path, format: .safetensors, tensors: tensors, config: config, files: [name], tokenizerPath: nil)
+        }
+        if name.hasSuffix(".bin") || name.hasSuffix(".pt") || name.hasSuffix(".pth") {
+            let tensors = try attributing(to: path) { try readers.pytorch(path) }
+            return Checkpoint(path: path, format: .pytorch, tensors: tensors, config: config, files: [name], tokenizerPath: nil)
+        }
+        throw FileError(path: path, underlying: FormatError.unrecognized("unrecognized file type (expected .safetensors, .bin or a model directory)"))
+    }
+
+    private static func openDirectory(_ path: String, readers: WeightFileReaders) throws -> Checkpoint {
+        let config = try readConfig(path + "/config.json", required: false)
+        let tokenizer = FileKind.of(path + "/tokenizer.json") == .file ? path + "/tokenizer.json" : nil
+        let candidates: [(index: String, single: String, format: CheckpointFormat)] = [
+            ("model.safetensors.index.json", "model.safetensors", .safetensors),
+            ("pytorch_model.bin.index.json", "pytorch_model.bin", .pytorch),
+        ]
+        for candidate in candidates {
+            let read: (String) throws -> TensorCollection = { file in
+                try attributing(to: file) {
+                    candidate.format == .safetensors ? try readers.safetensors(file) : try readers.pytorch(file)
+                }
+            }
+            let indexPath = path + "/" + candidate.index
+            if FileKind.of(indexPath) == .file {
+                let index = try attributing(to: indexPath) { try ShardIndex(path: indexPath) }
+                let tensors = try attributing(to: indexPath) { try index.load(directory: path, readShard: read) }
+                return Checkpoint(path: path, format: candidate.format, tensors: tensors, config: config,
+                                  files: [candidate.index] + index.files, tokenizerPath: tokenizer)
+            }
+            let singlePath = path + "/" + candidate.single
+            if FileKind.of(singlePath) == .file {
+                var tensors = try read(singlePath)
+                tensors.origin = singlePath
+                return Checkpoint(path: path, format: candidate.format, tensors: tensors, config: config,
+                                  files: [candidate.single], tokenizerPath: tokenizer)
+            }
+        }
+        throw FileError(path: path, underlying: FormatError.unrecognized(
+            "no weights found (looked for model.safetensors[.index.json] and pytorch_model.bin[.index.json])"))
+    }
+
+    /// Parses a JSON config file; `nil` when absent and not required.
+    public static func readConfig(_ path: String, required: Bool) throws -> JSONValue? {
+        guard FileKind.of(path) == .file else {
+            if required { throw FileError(path: path, underlying: FormatError.unrecognized("missing config.json")) }
+            return nil
+        }
+        return try attributing(to: path) {
+            let storage = try ByteStorage(mappingFileAt: path)
+            guard storage.count <= 16 << 20 else { throw FormatError.unrecognized("config file larger than 16 MiB") }
+            return try JSONParser.parse(Array(storage.bytes))
+        }
+    }
+}
+
+/// What a path names on disk.
+public enum FileKind: Sendable {
+    case missing, file, directory
+
+    /// Looks `path` up (following symlinks).
+    public static func of(_ path: String) -> FileKind {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .missing }
+        return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
+    }
+}
