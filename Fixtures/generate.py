@@ -1,0 +1,1271 @@
+#!/usr/bin/env python3
+"""MPTKit test-fixture generator.
+
+One entry point, deterministic (fixed seeds, fixed token list, patched-out
+random ids), so re-running rewrites byte-identical files.
+
+    python3 Fixtures/generate.py                 # regenerate everything
+    python3 Fixtures/generate.py --only models   # models | hostile | goldens
+    python3 Fixtures/generate.py --check-writer OUT.safetensors --against Fixtures/models/mpt-4h-f32
+
+See Fixtures/README.md for what every file is.  Python is never needed in CI:
+the outputs are committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import inspect
+import io
+import json
+import math
+import os
+import shutil
+import struct
+import sys
+import textwrap
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+MODELS = ROOT / "models"
+HOSTILE = ROOT / "hostile"
+GOLDENS = ROOT / "goldens"
+
+# Fixed prompt for every model (all fixtures share vocab 320).  Includes the
+# edge ids 0 and 319.
+TOKENS = [0, 17, 319, 42, 100, 255, 256, 7, 128, 64, 300, 5, 211, 99, 160, 1]
+VOCAB = 320
+MAX_SEQ = 64
+EPS = 1e-5
+
+# --------------------------------------------------------------------------
+# Model specs
+# --------------------------------------------------------------------------
+
+SPEC_A = dict(name="mpt-4h-f32", d_model=64, n_heads=4, n_layers=2, alibi_bias_max=8,
+              clip_qkv=None, softmax_scale=None, dtype="float32", seed=1001)
+SPEC_B = dict(name="mpt-6h-clip-bf16", d_model=96, n_heads=6, n_layers=3, alibi_bias_max=6,
+              clip_qkv=0.75, softmax_scale=0.3, dtype="bfloat16", seed=1002)
+SPEC_C = dict(name="mpt-4h-f16-sharded", d_model=64, n_heads=4, n_layers=3, alibi_bias_max=8,
+              clip_qkv=None, softmax_scale=None, dtype="float16", seed=1003)
+# MosaicML-only features (biases, qk_ln, logit_scale); same dims as A.
+SPEC_D = dict(name="mpt-4h-bias-qkln-f32", d_model=64, n_heads=4, n_layers=2, alibi_bias_max=8,
+              clip_qkv=None, softmax_scale=None, dtype="float32", seed=1004,
+              no_bias=False, qk_ln=True, logit_scale=0.5)
+
+
+def _torch():
+    import torch
+    return torch
+
+
+def tdtype(name):
+    torch = _torch()
+    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
+
+
+# --------------------------------------------------------------------------
+# Weights
+# --------------------------------------------------------------------------
+
+def make_weights(spec):
+    """Random MPT weights (MosaicML/HF naming, no lm_head), rounded to the
+    stored dtype.  Returns an ordered dict name -> torch tensor (stored dtype).
+
+    Scale is much larger than HF's init (std 0.02) so logits vary:
+    matrices N(0, 0.2) (down_proj N(0, 0.1)), LayerNorm weights 1 + N(0, 0.1),
+    biases N(0, 0.1)."""
+    torch = _torch()
+    rng = np.random.default_rng(spec["seed"])
+    d, L = spec["d_model"], spec["n_layers"]
+    bias = not spec.get("no_bias", True)
+    qk_ln = spec.get("qk_ln", False)
+    W = {}
+
+    def mat(*shape, std=0.2):
+        return rng.normal(0.0, std, size=shape)
+
+    def lnw(n):
+        return 1.0 + rng.normal(0.0, 0.1, size=n)
+
+    def b(n):
+        return rng.normal(0.0, 0.1, size=n)
+
+    W["transformer.wte.weight"] = mat(VOCAB, d)
+    for i in range(L):
+        p = f"transformer.blocks.{i}."
+        W[p + "norm_1.weight"] = lnw(d)
+        if bias:
+            W[p + "norm_1.bias"] = b(d)
+        W[p + "attn.Wqkv.weight"] = mat(3 * d, d)
+        if bias:
+            W[p + "attn.Wqkv.bias"] = b(3 * d)
+        if qk_ln:
+            W[p + "attn.q_ln.weight"] = lnw(d)
+            if bias:
+                W[p + "attn.q_ln.bias"] = b(d)
+            W[p + "attn.k_ln.weight"] = lnw(d)
+            if bias:
+                W[p + "attn.k_ln.bias"] = b(d)
+        W[p + "attn.out_proj.weight"] = mat(d, d)
+        if bias:
+            W[p + "attn.out_proj.bias"] = b(d)
+        W[p + "norm_2.weight"] = lnw(d)
+        if bias:
+            W[p + "norm_2.bias"] = b(d)
+        W[p + "ffn.up_proj.weight"] = mat(4 * d, d)
+        if bias:
+            W[p + "ffn.up_proj.bias"] = b(4 * d)
+        W[p + "ffn.down_proj.weight"] = mat(d, 4 * d, std=0.1)
+        if bias:
+            W[p + "ffn.down_proj.bias"] = b(d)
+    W["transformer.norm_f.weight"] = lnw(d)
+    if bias:
+        W["transformer.norm_f.bias"] = b(d)
+    dt = tdtype(spec["dtype"])
+    return {k: torch.from_numpy(v).to(dt).contiguous() for k, v in W.items()}
+
+
+def to_f64(W):
+    return {k: v.double().numpy() for k, v in W.items()}
+
+
+# --------------------------------------------------------------------------
+# float64 numpy re-implementation of MosaicML MPT forward
+# --------------------------------------------------------------------------
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def gelu_erf(x):
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)).astype(np.float64))
+
+
+def layer_norm(x, w, b, eps=EPS):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    y = (x - mu) / np.sqrt(var + eps) * w
+    return y + b if b is not None else y
+
+
+def alibi_slopes(n_heads, alibi_bias_max):
+    """llm-foundry gen_slopes / HF build_mpt_alibi_tensor, in float64."""
+    n2 = 2 ** math.ceil(math.log2(n_heads))
+    m = np.arange(1, n2 + 1, dtype=np.float64) * (alibi_bias_max / n2)
+    slopes = 1.0 / np.power(2.0, m)
+    if n2 != n_heads:
+        slopes = np.concatenate([slopes[1::2], slopes[::2]])[:n_heads]
+    return slopes
+
+
+def np_mpt_forward(W, cfg, tokens, stats=None):
+    """W: name -> float64 array, names as MosaicML/HF MPT ('transformer.…').
+    cfg keys: d_model n_heads n_layers alibi_bias_max clip_qkv softmax_scale
+    qk_ln logit_scale.  Absent bias tensors mean no_bias."""
+    d, H, L = cfg["d_model"], cfg["n_heads"], cfg["n_layers"]
+    hd = d // H
+    scale = cfg.get("softmax_scale") or 1.0 / math.sqrt(hd)
+    clip = cfg.get("clip_qkv")
+    tokens = np.asarray(tokens)
+    S = len(tokens)
+    g = W.get
+    x = W["transformer.wte.weight"][tokens]
+    slopes = alibi_slopes(H, cfg["alibi_bias_max"])
+    alibi = slopes[:, None, None] * np.arange(1 - S, 1, dtype=np.float64)[None, None, :]
+    causal = np.triu(np.ones((S, S), dtype=bool), 1)
+
+    def lin(h, name):
+        y = h @ W[name + ".weight"].T
+        if g(name + ".bias") is not None:
+            y = y + W[name + ".bias"]
+        return y
+
+    for i in range(L):
+        p = f"transformer.blocks.{i}."
+        h = layer_norm(x, W[p + "norm_1.weight"], g(p + "norm_1.bias"))
+        qkv = lin(h, p + "attn.Wqkv")
+        if stats is not None:
+            stats.setdefault("qkv_absmax", []).append(float(np.abs(qkv).max()))
+            if clip:
+                stats.setdefault("clipped_frac", []).append(float((np.abs(qkv) > clip).mean()))
+        if clip:
+            qkv = np.clip(qkv, -clip, clip)
+        q, k, v = qkv[:, :d], qkv[:, d:2 * d], qkv[:, 2 * d:]
+        if cfg.get("qk_ln"):
+            # llm-foundry: LayerNorm over the full d_model, after clip_qkv,
+            # before splitting heads; eps 1e-5; bias iff not no_bias.
+            q = layer_norm(q, W[p + "attn.q_ln.weight"], g(p + "attn.q_ln.bias"))
+            k = layer_norm(k, W[p + "attn.k_ln.weight"], g(p + "attn.k_ln.bias"))
+        q = q.reshape(S, H, hd).transpose(1, 0, 2)
+        k = k.reshape(S, H, hd).transpose(1, 0, 2)
+        v = v.reshape(S, H, hd).transpose(1, 0, 2)
+        s = q @ k.transpose(0, 2, 1) * scale + alibi
+        s = np.where(causal[None], -np.inf, s)
+        s = s - s.max(-1, keepdims=True)
+        a = np.exp(s)
+        a = a / a.sum(-1, keepdims=True)
+        ctx = (a @ v).transpose(1, 0, 2).reshape(S, d)
+        x = x + lin(ctx, p + "attn.out_proj")
+        h = layer_norm(x, W[p + "norm_2.weight"], g(p + "norm_2.bias"))
+        x = x + lin(gelu_erf(lin(h, p + "ffn.up_proj")), p + "ffn.down_proj")
+    x = layer_norm(x, W["transformer.norm_f.weight"], g("transformer.norm_f.bias"))
+    logits = x @ W["transformer.wte.weight"].T
+    if cfg.get("logit_scale") is not None:
+        logits = logits * cfg["logit_scale"]
+    return logits
+
+
+def rel_l2(a, b):
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+# --------------------------------------------------------------------------
+# HF transformers: build / save / reference forward
+# --------------------------------------------------------------------------
+#
+# Two documented patches, applied only while computing references:
+#  (1) MptAttention.forward does `softmax(attention_scores.float())`, i.e. it
+#      truncates to float32 even after model.double().  For logits_f64 we run
+#      the identical source with that `.float()` removed.
+#  (2) MptModel.forward calls build_mpt_alibi_tensor(n_heads, max_seq_len)
+#      WITHOUT alibi_bias_max (so HF always uses 8) and computes slopes in
+#      float32.  We pass config.attn_config.alibi_bias_max and compute the
+#      slopes in float64 (cast to the model dtype).
+# logits_f64_hf_stock.npy (only where it differs materially) records stock HF.
+
+_ORIG = {}
+
+
+def _install_hf_patches():
+    import transformers.models.mpt.modeling_mpt as mm
+    torch = _torch()
+    if _ORIG:
+        return
+    _ORIG["attn_forward"] = mm.MptAttention.forward
+    _ORIG["alibi"] = mm.MptModel.build_mpt_alibi_tensor
+    src = textwrap.dedent(inspect.getsource(mm.MptAttention.forward))
+    needle = "nn.functional.softmax(attention_scores.float(), dim=-1)"
+    assert needle in src, "transformers MptAttention changed; update patch (1)"
+    src = src.replace(needle, "nn.functional.softmax(attention_scores, dim=-1)")
+    ns = {}
+    exec(compile(src, "<patched MptAttention.forward>", "exec"), mm.__dict__, ns)
+    _ORIG["attn_forward_f64"] = ns["forward"]
+
+    def alibi_patched(self, num_heads, sequence_length, alibi_bias_max=8, device=None):
+        slopes = alibi_slopes(num_heads, self.config.attn_config.alibi_bias_max)
+        pos = np.arange(1 - sequence_length, 1, dtype=np.float64)
+        a = slopes[:, None, None] * pos[None, None, :]  # (H, 1, S)
+        return torch.from_numpy(a).to(device=device, dtype=self.wte.weight.dtype)
+
+    _ORIG["alibi_patched"] = alibi_patched
+
+
+@contextlib.contextmanager
+def hf_patched(enabled=True):
+    import transformers.models.mpt.modeling_mpt as mm
+    _install_hf_patches()
+    if enabled:
+        mm.MptAttention.forward = _ORIG["attn_forward_f64"]
+        mm.MptModel.build_mpt_alibi_tensor = _ORIG["alibi_patched"]
+    try:
+        yield
+    finally:
+        mm.MptAttention.forward = _ORIG["attn_forward"]
+        mm.MptModel.build_mpt_alibi_tensor = _ORIG["alibi"]
+
+
+def hf_config(spec):
+    from transformers import MptConfig
+    return MptConfig(
+        d_model=spec["d_model"], n_heads=spec["n_heads"], n_layers=spec["n_layers"],
+        expansion_ratio=4, max_seq_len=MAX_SEQ, vocab_size=VOCAB, layer_norm_epsilon=EPS,
+        no_bias=True, logit_scale=None,
+        attn_config=dict(attn_impl="torch", alibi=True, alibi_bias_max=spec["alibi_bias_max"],
+                         clip_qkv=spec["clip_qkv"], softmax_scale=spec["softmax_scale"],
+                         qk_ln=False),
+        torch_dtype=spec["dtype"],
+    )
+
+
+def hf_model(spec, W):
+    torch = _torch()
+    from transformers import MptForCausalLM
+    torch.manual_seed(0)
+    model = MptForCausalLM(hf_config(spec)).to(tdtype(spec["dtype"])).eval()
+    sd = dict(W)
+    sd["lm_head.weight"] = W["transformer.wte.weight"]
+    missing, unexpected = model.load_state_dict(sd, strict=True), None
+    assert model.lm_head.weight.data_ptr() == model.transformer.wte.weight.data_ptr(), "not tied"
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, sd[k]), k
+    return model
+
+
+def hf_forward(model, dtype):
+    torch = _torch()
+    m = copy.deepcopy(model).to(dtype).eval()
+    # HF builds the causal mask with torch.full(..., finfo(float64).min) in the
+    # *default* dtype, which overflows float32; make the default float64 while
+    # running a float64 forward (stock HF MPT cannot run in float64 otherwise).
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64 if dtype == torch.float64 else torch.float32)
+    try:
+        with torch.no_grad():
+            out = m(torch.tensor([TOKENS]), use_cache=False).logits[0]
+    finally:
+        torch.set_default_dtype(old)
+    return out.double().numpy()
+
+
+def hf_reference(model_dir, spec):
+    """Load the saved dir with from_pretrained (stored dtype) and compute the
+    float64 and float32 logits."""
+    torch = _torch()
+    from transformers import MptForCausalLM
+    m = MptForCausalLM.from_pretrained(model_dir, torch_dtype=tdtype(spec["dtype"])).eval()
+    with hf_patched(True):
+        l64 = hf_forward(m, torch.float64)
+        l32 = hf_forward(m, torch.float32).astype(np.float32)
+    with hf_patched(False):
+        stock64 = hf_forward(m, torch.float64)
+    return m, l64, l32, stock64
+
+
+def write_reference(model_dir, l64, l32, extra=None):
+    ref = Path(model_dir) / "reference"
+    ref.mkdir(parents=True, exist_ok=True)
+    (ref / "tokens.json").write_text(json.dumps(TOKENS) + "\n")
+    np.save(ref / "logits_f64.npy", np.ascontiguousarray(l64, dtype=np.float64))
+    np.save(ref / "logits_f32.npy", np.ascontiguousarray(l32, dtype=np.float32))
+    for name, arr in (extra or {}).items():
+        np.save(ref / name, arr)
+
+
+# --------------------------------------------------------------------------
+# torch zip determinism: torch.save writes a random .data/serialization_id
+# --------------------------------------------------------------------------
+
+def fix_serialization_id(path):
+    """Overwrite <archive>/.data/serialization_id with zeros (same length) and
+    fix its CRC in local header / data descriptor / central directory, so that
+    torch.save output is byte-reproducible."""
+    path = Path(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        infos = [i for i in z.infolist() if i.filename.endswith(".data/serialization_id")]
+        if not infos:
+            return
+        info = infos[0]
+        start_dir = z.start_dir
+    assert info.compress_type == zipfile.ZIP_STORED
+    new = b"0" * info.file_size
+    crc = zlib.crc32(new)
+    off = info.header_offset
+    assert data[off:off + 4] == b"PK\x03\x04"
+    n, e = struct.unpack("<HH", data[off + 26:off + 30])
+    ds = off + 30 + n + e
+    data[ds:ds + info.file_size] = new
+    if struct.unpack("<I", data[off + 14:off + 18])[0] != 0:
+        struct.pack_into("<I", data, off + 14, crc)
+    if info.flag_bits & 0x08:
+        dd = ds + info.compress_size
+        if data[dd:dd + 4] == b"PK\x07\x08":
+            dd += 4
+        struct.pack_into("<I", data, dd, crc)
+    cd = start_dir
+    while data[cd:cd + 4] == b"PK\x01\x02":
+        n, e, c = struct.unpack("<HHH", data[cd + 28:cd + 34])
+        if bytes(data[cd + 46:cd + 46 + n]) == info.filename.encode():
+            struct.pack_into("<I", data, cd + 16, crc)
+        cd += 46 + n + e + c
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+
+
+def fix_all_bins(d):
+    for p in sorted(Path(d).glob("*.bin")):
+        fix_serialization_id(p)
+
+
+# --------------------------------------------------------------------------
+# Model fixtures
+# --------------------------------------------------------------------------
+
+def fresh_dir(p):
+    p = Path(p)
+    if p.exists():
+        shutil.rmtree(p)
+    p.mkdir(parents=True)
+    return p
+
+
+def file_list(d):
+    return sorted(str(p.relative_to(d)) for p in Path(d).rglob("*") if p.is_file())
+
+
+def save_safetensors_plain(tensors, path, metadata=None):
+    from safetensors.torch import save_file
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(path),
+              metadata=metadata or {"format": "pt"})
+
+
+def dump_json(obj, path):
+    Path(path).write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def gen_models():
+    torch = _torch()
+    MODELS.mkdir(parents=True, exist_ok=True)
+    notes = {}
+
+    # ---- validate the numpy reference against HF on A and B -------------
+    specs = {s["name"]: s for s in (SPEC_A, SPEC_B, SPEC_C)}
+    weights = {n: make_weights(s) for n, s in specs.items()}
+    refs = {}
+    print("== numpy float64 reference vs HF MptForCausalLM (patched float64) ==")
+    for name in ("mpt-4h-f32", "mpt-6h-clip-bf16", "mpt-4h-f16-sharded"):
+        spec, W = specs[name], weights[name]
+        model = hf_model(spec, W)
+        with hf_patched(True):
+            l_hf = hf_forward(model, torch.float64)
+        stats = {}
+        l_np = np_mpt_forward(to_f64(W), spec, TOKENS, stats)
+        r = rel_l2(l_np, l_hf)
+        print(f"  {name:22s} rel-L2(numpy, HF f64) = {r:.3e}  "
+              f"logits std {l_hf.std():.3f}  qkv |max| {max(stats['qkv_absmax']):.2f}"
+              + (f"  clipped frac per layer {['%.2f' % f for f in stats['clipped_frac']]}"
+                 if 'clipped_frac' in stats else ""))
+        assert r <= 1e-10, f"numpy reference disagrees with HF on {name}: {r}"
+        if spec["clip_qkv"]:
+            assert all(0.05 < f < 0.95 for f in stats["clipped_frac"]), stats
+        refs[name] = l_np
+
+    # ---- 1-3: HF save_pretrained safetensors -----------------------------
+    shard = {"mpt-4h-f16-sharded": "100KB"}
+    for name, spec in specs.items():
+        d = fresh_dir(MODELS / name)
+        model = hf_model(spec, weights[name])
+        kw = {"max_shard_size": shard[name]} if name in shard else {}
+        model.save_pretrained(d, safe_serialization=True, **kw)
+        m, l64, l32, stock = hf_reference(d, spec)
+        r = rel_l2(l64, refs[name])
+        assert r <= 1e-10, (name, r)
+        extra = {}
+        if rel_l2(stock, l64) > 1e-6:
+            extra["logits_f64_hf_stock.npy"] = stock
+        write_reference(d, l64, l32, extra)
+        notes[name] = dict(rel_np=r, rel_f32=rel_l2(l32.astype(np.float64), l64),
+                           rel_stock=rel_l2(stock, l64), files=file_list(d))
+        print(f"  wrote {name}: {notes[name]}")
+
+    # ---- 4: .bin variants via save_pretrained(safe_serialization=False) --
+    bin_variants = [("mpt-4h-f32-bin", "mpt-4h-f32", None),
+                    ("mpt-6h-clip-bf16-bin-sharded", "mpt-6h-clip-bf16", "300KB"),
+                    ("mpt-4h-f16-bin", "mpt-4h-f16-sharded", None)]
+    for name, src, shard_size in bin_variants:
+        spec = specs[src]
+        d = fresh_dir(MODELS / name)
+        model = hf_model(spec, weights[src])
+        kw = {"max_shard_size": shard_size} if shard_size else {}
+        model.save_pretrained(d, safe_serialization=False, **kw)
+        fix_all_bins(d)
+        m, l64, l32, stock = hf_reference(d, spec)
+        assert rel_l2(l64, refs[src]) <= 1e-10
+        src_ref = MODELS / src / "reference"
+        assert np.array_equal(l64, np.load(src_ref / "logits_f64.npy"))
+        write_reference(d, l64, l32)
+        keys = {}
+        for p in sorted(d.glob("*.bin")):
+            keys[p.name] = list(torch.load(p, weights_only=True, map_location="cpu").keys())
+        notes[name] = dict(files=file_list(d), keys=keys)
+        print(f"  wrote {name}: files={file_list(d)}")
+        print(f"     bin keys: " + json.dumps({k: len(v) for k, v in keys.items()})
+              + f"  lm_head present: {any('lm_head.weight' in v for v in keys.values())}")
+
+    # ---- 4b: plain torch.save with aliasing + non-contiguous view ----------
+    A = specs["mpt-4h-f32"]
+    WA = weights["mpt-4h-f32"]
+    d = fresh_dir(MODELS / "mpt-4h-f32-bin-tied")
+    sd = dict(WA)
+    sd["lm_head.weight"] = sd["transformer.wte.weight"]  # same tensor, same storage
+    sd["extra.transposed"] = sd["transformer.blocks.0.attn.out_proj.weight"].t()  # view, strides (1, 64)
+    assert not sd["extra.transposed"].is_contiguous()
+    torch.save(sd, d / "pytorch_model.bin")
+    fix_serialization_id(d / "pytorch_model.bin")
+    shutil.copy(MODELS / "mpt-4h-f32" / "config.json", d / "config.json")
+    back = torch.load(d / "pytorch_model.bin", weights_only=True)
+    assert back["lm_head.weight"].data_ptr() == back["transformer.wte.weight"].data_ptr()
+    assert back["extra.transposed"].stride() == (1, 64)
+    shutil.copytree(MODELS / "mpt-4h-f32" / "reference", d / "reference")
+    print(f"  wrote mpt-4h-f32-bin-tied: {file_list(d)}")
+
+    # ---- 4c: the #1 .bin re-zipped with ZIP_DEFLATED ------------------------
+    d = fresh_dir(MODELS / "mpt-4h-f32-bin-deflated")
+    srcbin = MODELS / "mpt-4h-f32-bin" / "pytorch_model.bin"
+    with zipfile.ZipFile(srcbin) as zin, zipfile.ZipFile(d / "pytorch_model.bin", "w",
+                                                         compression=zipfile.ZIP_DEFLATED,
+                                                         compresslevel=9) as zout:
+        for info in zin.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            zout.writestr(zi, zin.read(info.filename))
+    for f in ("config.json", "generation_config.json"):
+        if (MODELS / "mpt-4h-f32-bin" / f).exists():
+            shutil.copy(MODELS / "mpt-4h-f32-bin" / f, d / f)
+    back = torch.load(d / "pytorch_model.bin", weights_only=True)
+    for k, v in WA.items():
+        assert torch.equal(back[k], v), k
+    shutil.copytree(MODELS / "mpt-4h-f32" / "reference", d / "reference")
+    print(f"  wrote mpt-4h-f32-bin-deflated: {file_list(d)}")
+
+    # ---- 5a: old MosaicGPT layout (mpt-1b-redpajama-200b style) ----------
+    d = fresh_dir(MODELS / "mpt-4h-f32-mosaicgpt")
+    ren = {}
+    for k, v in WA.items():
+        nk = (k.replace(".norm_1.", ".ln_1.").replace(".norm_2.", ".ln_2.")
+              .replace(".ffn.up_proj.", ".mlp.mlp_up.").replace(".ffn.down_proj.", ".mlp.mlp_down.")
+              .replace("transformer.norm_f.", "transformer.ln_f."))
+        ren[nk] = v
+    torch.save(ren, d / "pytorch_model.bin")
+    fix_serialization_id(d / "pytorch_model.bin")
+    dump_json(mosaicgpt_config(A), d / "config.json")
+    l = np_mpt_forward(to_f64(WA), A, TOKENS)
+    assert rel_l2(l, refs["mpt-4h-f32"]) == 0.0
+    write_reference(d, l, np.load(MODELS / "mpt-4h-f32" / "reference" / "logits_f32.npy"))
+    print(f"  wrote mpt-4h-f32-mosaicgpt: {file_list(d)}")
+
+    # ---- 5b: llm-foundry / Composer naming: 'model.' prefix ------------------
+    d = fresh_dir(MODELS / "mpt-4h-f32-composer")
+    save_safetensors_plain({"model." + k: v for k, v in WA.items()}, d / "model.safetensors")
+    dump_json(foundry_config(A), d / "config.json")
+    write_reference(d, l, np.load(MODELS / "mpt-4h-f32" / "reference" / "logits_f32.npy"))
+    print(f"  wrote mpt-4h-f32-composer: {file_list(d)}")
+
+    # ---- 6: biases + qk_ln + logit_scale (MosaicML-only features) ------------
+    D = SPEC_D
+    WD = make_weights(D)
+    d = fresh_dir(MODELS / D["name"])
+    save_safetensors_plain(WD, d / "model.safetensors")
+    dump_json(foundry_config(D), d / "config.json")
+    l64 = np_mpt_forward(to_f64(WD), D, TOKENS)
+    # float32 companion: same numpy code in float32 (HF has no implementation)
+    W32 = {k: v.float().numpy() for k, v in WD.items()}
+    l32 = np_forward_f32(W32, D)
+    write_reference(d, l64, l32)
+    print(f"  wrote {D['name']}: logits std {l64.std():.3f}, "
+          f"rel(f32,f64)={rel_l2(l32.astype(np.float64), l64):.2e}; {file_list(d)}")
+    return notes
+
+
+def np_forward_f32(W32, cfg):
+    """Same math as np_mpt_forward but every intermediate kept in float32."""
+    old = np.seterr(all="ignore")
+    try:
+        Wc = {k: v.astype(np.float32) for k, v in W32.items()}
+        out = _np_forward_dtype(Wc, cfg, np.float32)
+    finally:
+        np.seterr(**old)
+    return out.astype(np.float32)
+
+
+def _np_forward_dtype(W, cfg, dt):
+    d, H, L = cfg["d_model"], cfg["n_heads"], cfg["n_layers"]
+    hd = d // H
+    scale = dt(cfg.get("softmax_scale") or 1.0 / math.sqrt(hd))
+    S = len(TOKENS)
+    g = W.get
+
+    def ln(x, w, b):
+        mu = x.mean(-1, keepdims=True, dtype=dt)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True, dtype=dt)
+        y = (x - mu) / np.sqrt(var + dt(EPS)) * w
+        return (y + b if b is not None else y).astype(dt)
+
+    def lin(h, n):
+        y = h @ W[n + ".weight"].T
+        return (y + W[n + ".bias"] if g(n + ".bias") is not None else y).astype(dt)
+
+    x = W["transformer.wte.weight"][np.asarray(TOKENS)]
+    alibi = (alibi_slopes(H, cfg["alibi_bias_max"])[:, None, None]
+             * np.arange(1 - S, 1)[None, None, :]).astype(dt)
+    causal = np.triu(np.ones((S, S), dtype=bool), 1)
+    for i in range(L):
+        p = f"transformer.blocks.{i}."
+        qkv = lin(ln(x, W[p + "norm_1.weight"], g(p + "norm_1.bias")), p + "attn.Wqkv")
+        if cfg.get("clip_qkv"):
+            qkv = np.clip(qkv, -dt(cfg["clip_qkv"]), dt(cfg["clip_qkv"]))
+        q, k, v = qkv[:, :d], qkv[:, d:2 * d], qkv[:, 2 * d:]
+        if cfg.get("qk_ln"):
+            q = ln(q, W[p + "attn.q_ln.weight"], g(p + "attn.q_ln.bias"))
+            k = ln(k, W[p + "attn.k_ln.weight"], g(p + "attn.k_ln.bias"))
+        q, k, v = (t.reshape(S, H, hd).transpose(1, 0, 2) for t in (q, k, v))
+        s = (q @ k.transpose(0, 2, 1) * scale + alibi).astype(dt)
+        s = np.where(causal[None], dt(-np.inf), s)
+        a = np.exp(s - s.max(-1, keepdims=True))
+        a = (a / a.sum(-1, keepdims=True)).astype(dt)
+        x = x + lin((a @ v).transpose(1, 0, 2).reshape(S, d), p + "attn.out_proj")
+        h = ln(x, W[p + "norm_2.weight"], g(p + "norm_2.bias"))
+        u = lin(h, p + "ffn.up_proj")
+        u = (0.5 * u * (1.0 + _erf(u.astype(np.float64) / math.sqrt(2.0)).astype(np.float64))).astype(dt)
+        x = x + lin(u, p + "ffn.down_proj")
+    x = ln(x, W["transformer.norm_f.weight"], g("transformer.norm_f.bias"))
+    logits = x @ W["transformer.wte.weight"].T
+    if cfg.get("logit_scale") is not None:
+        logits = logits * dt(cfg["logit_scale"])
+    return logits
+
+
+def mosaicgpt_config(spec):
+    """config.json in the shape of mosaicml/mpt-1b-redpajama-200b
+    (MosaicGPTConfig, model_type 'mosaic_gpt')."""
+    return {
+        "alibi": True,
+        "alibi_bias_max": spec["alibi_bias_max"],
+        "architectures": ["MosaicGPT"],
+        "attn_clip_qkv": None,
+        "attn_impl": "torch",
+        "attn_pdrop": 0.0,
+        "attn_qk_ln": False,
+        "attn_uses_sequence_id": False,
+        "auto_map": {
+            "AutoConfig": "configuration_mosaic_gpt.MosaicGPTConfig",
+            "AutoModelForCausalLM": "mosaic_gpt.MosaicGPT",
+        },
+        "d_model": spec["d_model"],
+        "emb_init_std": None,
+        "emb_init_uniform_lim": None,
+        "emb_pdrop": 0.0,
+        "embedding_fraction": 1.0,
+        "fan_mode": "fan_in",
+        "init_device": "cpu",
+        "init_div_is_residual": True,
+        "init_gain": 0,
+        "init_nonlinearity": "relu",
+        "init_std": 0.02,
+        "logit_scale": None,
+        "low_precision_layernorm": True,
+        "max_seq_len": MAX_SEQ,
+        "mlp_ratio": 4,
+        "model_type": "mosaic_gpt",
+        "n_heads": spec["n_heads"],
+        "n_layers": spec["n_layers"],
+        "no_bias": True,
+        "param_init_fn": "kaiming_normal_",
+        "prefix_lm": False,
+        "resid_pdrop": 0.0,
+        "softmax_scale": None,
+        "tokenizer_name": "EleutherAI/gpt-neox-20b",
+        "torch_dtype": "float32",
+        "transformers_version": "4.27.4",
+        "use_cache": False,
+        "verbose": 0,
+        "vocab_size": VOCAB,
+    }
+
+
+def foundry_config(spec):
+    """config.json as llm-foundry's MPTConfig.save_pretrained writes it
+    (model_type 'mpt', architectures MPTForCausalLM, nested attn_config)."""
+    return {
+        "architectures": ["MPTForCausalLM"],
+        "attn_config": {
+            "alibi": True,
+            "alibi_bias_max": spec["alibi_bias_max"],
+            "attn_impl": "torch",
+            "attn_pdrop": 0.0,
+            "attn_type": "multihead_attention",
+            "attn_uses_sequence_id": False,
+            "clip_qkv": spec["clip_qkv"],
+            "prefix_lm": False,
+            "qk_gn": False,
+            "qk_ln": spec.get("qk_ln", False),
+            "rope": False,
+            "rope_dail_config": {"pos_idx_in_fp32": True, "type": "original", "xpos_scale_base": 512},
+            "rope_hf_config": {"factor": 1.0, "type": "no_scaling"},
+            "rope_impl": "dail",
+            "rope_theta": 10000,
+            "sliding_window_size": -1,
+            "softmax_scale": spec["softmax_scale"],
+        },
+        "auto_map": {
+            "AutoConfig": "configuration_mpt.MPTConfig",
+            "AutoModelForCausalLM": "modeling_mpt.MPTForCausalLM",
+        },
+        "d_model": spec["d_model"],
+        "emb_pdrop": 0.0,
+        "embedding_fraction": 1.0,
+        "expansion_ratio": 4,
+        "fc_type": "torch",
+        "ffn_config": {"fc_type": "torch", "ffn_type": "mptmlp"},
+        "init_config": {
+            "emb_init_std": None,
+            "emb_init_uniform_lim": None,
+            "fan_mode": "fan_in",
+            "init_div_is_residual": True,
+            "init_gain": 0.0,
+            "init_nonlinearity": "relu",
+            "init_std": None,
+            "name": "kaiming_normal_",
+            "verbose": 0,
+        },
+        "init_device": "cpu",
+        "learned_pos_emb": False,
+        "logit_scale": spec.get("logit_scale"),
+        "max_seq_len": MAX_SEQ,
+        "model_type": "mpt",
+        "n_heads": spec["n_heads"],
+        "n_layers": spec["n_layers"],
+        "no_bias": spec.get("no_bias", True),
+        "norm_type": "low_precision_layernorm",
+        "resid_pdrop": 0.0,
+        "tie_word_embeddings": True,
+        "tokenizer_name": "EleutherAI/gpt-neox-20b",
+        "torch_dtype": spec["dtype"],
+        "transformers_version": "4.33.0",
+        "use_cache": False,
+        "use_pad_tok_in_ffn": True,
+        "verbose": 0,
+        "vocab_size": VOCAB,
+    }
+
+
+# --------------------------------------------------------------------------
+# Hostile safetensors
+# --------------------------------------------------------------------------
+
+def st_bytes(header, data=b"", pad=True, raw_header=None, length=None):
+    """Assemble a safetensors file: u64 LE header length, header, data.
+    header: dict (JSON-encoded compactly) or raw bytes via raw_header."""
+    h = raw_header if raw_header is not None else json.dumps(header, separators=(",", ":")).encode()
+    if pad and raw_header is None:
+        h += b" " * (-len(h) % 8)
+    n = len(h) if length is None else length
+    return struct.pack("<Q", n) + h + data
+
+
+def _f32(*vals):
+    return struct.pack(f"<{len(vals)}f", *vals)
+
+
+def _short(e, n=90):
+    import re
+    msg = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).replace("\n", " ").replace("|", "/")
+    for cut in ("Weights only load failed.", "Error while deserializing header: "):
+        msg = msg.replace(cut, "").strip()
+    for stop in (" This file can still be loaded", " In PyTorch 2.6", " This is an internal miniz"):
+        if stop in msg:
+            msg = msg[:msg.index(stop)].strip()
+    return (msg[:n] + "…") if len(msg) > n else msg
+
+
+def python_safetensors_verdict(path):
+    """What the Python safetensors package does with the file."""
+    from safetensors.numpy import load_file
+    try:
+        out = load_file(str(path))
+        return "accepted: " + ", ".join(f"{k}{list(v.shape)}" for k, v in out.items())
+    except BaseException as e:  # noqa: BLE001 - record whatever the peer raises
+        return f"rejected ({type(e).__name__}: {_short(e)})"
+
+
+def gen_hostile_safetensors():
+    d = fresh_dir(HOSTILE / "safetensors")
+    four = _f32(1.0, 2.0, 3.0, 4.0)  # 16 bytes
+    T = lambda dtype, shape, a, b: {"dtype": dtype, "shape": shape, "data_offsets": [a, b]}  # noqa: E731
+    ok = st_bytes({"__metadata__": {"format": "pt"}, "a": T("F32", [2, 2], 0, 16)}, four)
+    files = [
+        ("valid.safetensors", ok,
+         "CONTROL: valid file, one F32 tensor `a` [2,2] = 1,2,3,4 (must be accepted)"),
+        ("header_len_past_eof.safetensors", st_bytes({"a": T("F32", [4], 0, 16)}, four, length=4096),
+         "header length (4096) points past end of file"),
+        ("header_len_2pow63.safetensors", struct.pack("<Q", 2**63) + b"{}      ",
+         "header length = 2^63 (overflows Int64 / any offset arithmetic)"),
+        ("header_len_u64max.safetensors", struct.pack("<Q", 2**64 - 1) + b"{}      ",
+         "header length = 2^64-1"),
+        ("header_len_over_100mb.safetensors", struct.pack("<Q", 100_000_001) + b"{}      ",
+         "header length claims 100,000,001 bytes (> 100 MB limit of the reference implementation)"),
+        ("header_not_utf8.safetensors", st_bytes(None, four, raw_header=b'{"a\xff\xfe":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}'),
+         "header is not valid UTF-8 (bytes FF FE inside a key)"),
+        ("header_json_array.safetensors", st_bytes([{"a": T("F32", [4], 0, 16)}], four),
+         "header is a JSON array, not an object"),
+        ("unknown_dtype.safetensors", st_bytes({"a": T("Q7_K", [4], 0, 16)}, four),
+         "unknown dtype string \"Q7_K\""),
+        ("negative_shape.safetensors", st_bytes({"a": T("F32", [-1, 4], 0, 16)}, four),
+         "negative dimension in shape [-1, 4]"),
+        ("numel_overflow.safetensors", st_bytes({"a": T("F32", [4294967296, 4294967296, 2], 0, 16)}, four),
+         "shape [2^32, 2^32, 2]: element count 2^65 overflows 64 bits"),
+        ("offsets_reversed.safetensors", st_bytes({"a": T("F32", [4], 16, 0)}, four),
+         "data_offsets reversed (begin 16 > end 0)"),
+        ("offsets_overlap.safetensors",
+         st_bytes({"a": T("F32", [4], 0, 16), "b": T("F32", [4], 8, 24)}, four + _f32(5, 6)),
+         "two tensors overlap (a=[0,16), b=[8,24))"),
+        ("offsets_gap.safetensors",
+         st_bytes({"a": T("F32", [4], 0, 16), "b": T("F32", [4], 20, 36)}, four + b"\0" * 4 + four),
+         "gap of 4 bytes between tensors (a ends at 16, b starts at 20)"),
+        ("offsets_not_from_zero.safetensors", st_bytes({"a": T("F32", [4], 4, 20)}, b"\0" * 4 + four),
+         "first tensor starts at 4, not 0 (data section does not start at offset 0)"),
+        ("trailing_bytes.safetensors", st_bytes({"a": T("F32", [4], 0, 16)}, four + b"JUNK"),
+         "4 trailing bytes after the last tensor (data does not end at buffer end)"),
+        ("size_mismatch.safetensors", st_bytes({"a": T("F32", [4], 0, 12)}, four[:12]),
+         "end-start = 12 but numel*size = 4*4 = 16"),
+        ("metadata_non_string.safetensors",
+         st_bytes({"__metadata__": {"format": "pt", "step": 1}, "a": T("F32", [4], 0, 16)}, four),
+         "__metadata__ has a non-string value (\"step\": 1)"),
+        ("duplicate_keys.safetensors",
+         st_bytes(None, four, raw_header=b'{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},'
+                                         b'"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}'),
+         "tensor key \"a\" appears twice in the JSON header"),
+        ("truncated_8_bytes.safetensors", ok[:8],
+         "only the 8-byte length prefix of a valid file; header missing (truncated)"),
+        ("empty.safetensors", b"", "empty file (0 bytes)"),
+    ]
+    lines = ["# Hostile safetensors files: expected verdicts", "",
+             "Every file except `valid.safetensors` must be REJECTED with an error (no crash, no",
+             "huge allocation, no out-of-bounds read).  Third column: what the Python `safetensors`",
+             "package (see Fixtures/requirements.txt) does with the same file, for reference only;",
+             "MPTKit's rule is stricter where they differ.", "",
+             "| file | rule broken | Python safetensors |", "|---|---|---|"]
+    for name, data, rule in files:
+        (d / name).write_bytes(data)
+        lines.append(f"| `{name}` | {rule} | {python_safetensors_verdict(d / name).replace('|', '/')} |")
+    (d / "EXPECTED.md").write_text("\n".join(lines) + "\n")
+    print(f"  wrote {len(files)} hostile safetensors files")
+
+
+# --------------------------------------------------------------------------
+# Hostile pickles (torch zip layout)
+# --------------------------------------------------------------------------
+
+def P_str(s):
+    b = s.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def P_int(n):
+    if 0 <= n < 256:
+        return b"K" + bytes([n])
+    if 0 <= n < 65536:
+        return b"M" + struct.pack("<H", n)
+    if -2**31 <= n < 2**31:
+        return b"J" + struct.pack("<i", n)
+    nb = (n.bit_length() + 8) // 8
+    return b"\x8a" + bytes([nb]) + n.to_bytes(nb, "little", signed=True)
+
+
+def P_global(mod, name):
+    return b"c" + mod.encode() + b"\n" + name.encode() + b"\n"
+
+
+def P_tuple(items):
+    return b"(" + b"".join(items) + b"t"
+
+
+def P_tensor(storage_cls, key, numel, shape, stride, offset=0, rebuild="_rebuild_tensor_v2"):
+    """torch._utils._rebuild_tensor_v2(persistent storage, offset, size,
+    stride, requires_grad=False, OrderedDict()) exactly as torch pickles it."""
+    pid = P_tuple([P_str("storage"), P_global("torch", storage_cls), P_str(key), P_str("cpu"), P_int(numel)])
+    args = P_tuple([pid + b"Q", P_int(offset), P_tuple([P_int(s) for s in shape]),
+                    P_tuple([P_int(s) for s in stride]), b"\x89",
+                    P_global("collections", "OrderedDict") + b")R"])
+    return P_global("torch._utils", rebuild) + args + b"R"
+
+
+def P_dict(items):
+    return b"\x80\x02}(" + b"".join(P_str(k) + v for k, v in items) + b"u."
+
+
+def torch_zip(path, members, compress=None):
+    """Write a torch-layout zip: archive/data.pkl, archive/data/N, version, byteorder."""
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members:
+            zi = zipfile.ZipInfo("archive/" + name, date_time=(1980, 1, 1, 0, 0, 0))
+            zi.compress_type = (compress or {}).get(name, zipfile.ZIP_STORED)
+            z.writestr(zi, data)
+
+
+def raw_zip(entries):
+    """Hand-made zip for lying headers. entries: dicts with name, method,
+    data (bytes as stored), crc, usize (declared uncompressed size)."""
+    out, central = bytearray(), bytearray()
+    for e in entries:
+        name = e["name"].encode()
+        usize, csize = e["usize"], len(e["data"])
+        zip64 = usize >= 0xFFFFFFFF or csize >= 0xFFFFFFFF
+        extra = struct.pack("<HHQQ", 1, 16, usize, csize) if zip64 else b""
+        u32, c32 = (0xFFFFFFFF, 0xFFFFFFFF) if zip64 else (usize, csize)
+        ver = 45 if zip64 else 20
+        off = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, ver, 0, e["method"], 0, 0x21,
+                           e["crc"], c32, u32, len(name), len(extra)) + name + extra + e["data"]
+        cextra = struct.pack("<HHQQ", 1, 16, usize, csize) if zip64 else b""
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, ver, ver, 0, e["method"], 0, 0x21,
+                               e["crc"], c32, u32, len(name), len(cextra), 0, 0, 0, 0, off) + name + cextra
+    cd_off = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), cd_off, 0)
+    return bytes(out)
+
+
+def _stored(name, data):
+    return dict(name=name, method=0, data=data, crc=zlib.crc32(data), usize=len(data))
+
+
+def _deflate(data):
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def gen_hostile_pickle():
+    torch = _torch()
+    d = fresh_dir(HOSTILE / "pickle")
+    ver, bo = ("version", b"3\n"), ("byteorder", b"little")
+    vals = struct.pack("<16f", *[float(i) for i in range(16)])
+    good_pkl = P_dict([("w", P_tensor("FloatStorage", "0", 16, (4, 4), (4, 1)))])
+    rows = []
+
+    def add(name, rule, members=None, raw=None, compress=None):
+        p = d / name
+        if raw is not None:
+            p.write_bytes(raw)
+        else:
+            torch_zip(p, members, compress)
+        rows.append((name, rule))
+
+    add("valid.bin", "CONTROL: valid torch zip, {'w': float32 [4,4] = 0..15} (must be accepted)",
+        [("data.pkl", good_pkl), ("data/0", vals), ver, bo])
+    # check the hand-made control really is a torch file
+    back = torch.load(d / "valid.bin", weights_only=True)
+    assert torch.equal(back["w"], torch.arange(16.0).reshape(4, 4))
+
+    exploit = b"\x80\x02" + P_global("os", "system") + P_tuple([P_str("echo MPTKIT-PICKLE-EXPLOIT")]) + b"R."
+    add("os_system.bin", "GLOBAL `os system` + REDUCE (classic code-execution exploit; never call it)",
+        [("data.pkl", exploit), ver, bo])
+    ev = b"\x80\x02" + P_global("builtins", "eval") + P_tuple([P_str("print('MPTKIT-EVAL-EXPLOIT')")]) + b"R."
+    add("builtins_eval.bin", "GLOBAL `builtins eval` + REDUCE (disallowed global)",
+        [("data.pkl", ev), ver, bo])
+    unk = P_dict([("w", P_tensor("FloatStorage", "0", 16, (4, 4), (4, 1), rebuild="_rebuild_unknown"))])
+    add("unknown_reduce.bin", "REDUCE target `torch._utils _rebuild_unknown` is not an allowed callable",
+        [("data.pkl", unk), ("data/0", vals), ver, bo])
+    N = 100_000
+    deep = b"\x80\x02" + b"]" * N + b"a" * (N - 1) + b"."
+    add("deep_nesting_lists.bin", f"{N:,} nested EMPTY_LIST/APPEND (depth {N:,}); data.pkl is DEFLATED "
+        "to keep the file small", [("data.pkl", deep), ver, bo], compress={"data.pkl": zipfile.ZIP_DEFLATED})
+    marks = b"\x80\x02" + b"(" * N + b"t" * N + b"."
+    add("deep_nesting_marks.bin", f"{N:,} nested MARK/TUPLE (mark stack depth {N:,}); data.pkl DEFLATED",
+        [("data.pkl", marks), ver, bo], compress={"data.pkl": zipfile.ZIP_DEFLATED})
+    add("memo_missing.bin", "BINGET 7 but memo slot 7 was never set (BINPUT)",
+        [("data.pkl", b"\x80\x02}(X\x01\x00\x00\x00wh\x07u."), ver, bo])
+    add("truncated_pkl.bin", f"data.pkl cut after {len(good_pkl) // 2} of {len(good_pkl)} bytes (no STOP)",
+        [("data.pkl", good_pkl[:len(good_pkl) // 2]), ("data/0", vals), ver, bo])
+    miss = P_dict([("w", P_tensor("FloatStorage", "7", 16, (4, 4), (4, 1)))])
+    add("missing_storage.bin", "persistent id names storage key '7' but archive/data/7 is not in the zip",
+        [("data.pkl", miss), ("data/0", vals), ver, bo])
+    add("short_storage.bin", "tensor [4,4] float32 (64 bytes) but archive/data/0 holds only 32 bytes",
+        [("data.pkl", good_pkl), ("data/0", vals[:32]), ver, bo])
+    big = P_dict([("w", P_tensor("FloatStorage", "0", 16, (4, 4), (4, 1), offset=0))])
+    # zip bomb 1: deflated entry declaring 64 bytes that inflates to 16 MiB
+    bomb = _deflate(b"\0" * (16 << 20))
+    add("zip_bomb_deflate.bin", f"archive/data/0 is DEFLATED, headers declare 64 bytes (CRC of 64 zero bytes) "
+        f"but the {len(bomb)}-byte stream inflates to 16 MiB; must stop at the declared size / fail",
+        raw=raw_zip([_stored("archive/data.pkl", big),
+                     dict(name="archive/data/0", method=8, data=bomb, crc=zlib.crc32(b"\0" * 64), usize=64),
+                     _stored("archive/version", b"3\n"), _stored("archive/byteorder", b"little")]))
+    # zip bomb 2: a storage declaring > 4 GiB uncompressed (zip64), tiny data
+    n5 = 5 << 30
+    huge = P_dict([("w", P_tensor("FloatStorage", "0", n5 // 4, (n5 // 4,), (1,)))])
+    tiny = _deflate(b"\0" * 4096)
+    add("zip_declared_5gib.bin", "archive/data/0 declares 5 GiB uncompressed (zip64 extra field) and the pickle "
+        "claims a 5 GiB storage; actual stream is tiny. Must fail without allocating",
+        raw=raw_zip([_stored("archive/data.pkl", huge),
+                     dict(name="archive/data/0", method=8, data=tiny, crc=0, usize=n5),
+                     _stored("archive/version", b"3\n"), _stored("archive/byteorder", b"little")]))
+    # legacy (pre-1.6) non-zip torch serialization
+    buf = io.BytesIO()
+    torch.save({"w": torch.arange(4.0)}, buf, _use_new_zipfile_serialization=False)
+    legacy = buf.getvalue()
+    # the legacy storage key is a memory address; pin it to "0" for determinism
+    i = legacy.index(b"ctorch\nFloatStorage\nq\x04X") + len(b"ctorch\nFloatStorage\nq\x04X")
+    klen = struct.unpack("<I", legacy[i:i + 4])[0]
+    old = legacy[i - 1:i + 4 + klen]
+    legacy = legacy.replace(old, P_str("0"))
+    assert torch.equal(torch.load(io.BytesIO(legacy), weights_only=True)["w"], torch.arange(4.0))
+    buf = io.BytesIO(legacy)
+    add("legacy_pre16.bin", "legacy (pre-1.6) non-zip torch.save format (magic-number pickle stream); "
+        "reject with a clear 'unsupported legacy format' error", raw=buf.getvalue())
+
+    lines = ["# Hostile PyTorch checkpoint files: expected verdicts", "",
+             "Zip files in torch's layout (`archive/data.pkl`, `archive/data/N`, `archive/version`,",
+             "`archive/byteorder`).  Every file except `valid.bin` must be REJECTED with an error:",
+             "no code execution, no crash, no stack overflow, no huge allocation.  NEVER unpickle",
+             "these with Python's `pickle`/`torch.load(weights_only=False)`.", "",
+             "| file | rule broken | torch.load(weights_only=True) |", "|---|---|---|"]
+    for name, rule in rows:
+        lines.append(f"| `{name}` | {rule} | {torch_verdict(d / name)} |")
+    (d / "EXPECTED.md").write_text("\n".join(lines) + "\n")
+    print(f"  wrote {len(rows)} hostile pickle files")
+
+
+def torch_verdict(path):
+    """torch.load(weights_only=True) never executes arbitrary globals, so it is
+    safe to ask it.  (The 5 GiB file is not attempted: torch would allocate.)"""
+    torch = _torch()
+    if path.name in ("zip_declared_5gib.bin", "zip_bomb_deflate.bin"):
+        return "not attempted (would allocate)"
+    try:
+        out = torch.load(path, weights_only=True, map_location="cpu")
+        return "accepted: " + str({k: list(v.shape) for k, v in out.items()}
+                                  if isinstance(out, dict) else type(out).__name__)
+    except BaseException as e:  # noqa: BLE001
+        return f"rejected ({type(e).__name__}: {_short(e)})"
+
+
+def gen_hostile():
+    gen_hostile_safetensors()
+    gen_hostile_pickle()
+
+
+# --------------------------------------------------------------------------
+# Quantizer goldens
+# --------------------------------------------------------------------------
+
+def golden_inputs():
+    rng = np.random.default_rng(2024)
+    # 320x64: 320 blocks of 64 -> double quant has 2 nested blocks (256 + 64)
+    a = rng.normal(0, 1, (320, 64)).astype(np.float32)
+    a[3, 5], a[100, 0], a[319, 63] = 9.5, -12.25, 7.0  # outliers
+    a[17, :] = 0.0  # an all-zero row / block
+    b = rng.normal(0, 0.05, (100, 37)).astype(np.float32)  # odd shape: 3700 % 64 != 0
+    c = rng.normal(0, 0.5, (37, 96)).astype(np.float32)  # GGUF: odd rows, 3 blocks of 32 per row
+    c[7, :32] = 0.0  # an all-zero block (scale 0)
+    return {"w320x64": a, "w100x37": b, "w37x96": c}
+
+
+def gen_goldens():
+    torch = _torch()
+    import bitsandbytes as bnb
+    import bitsandbytes.functional as BF
+    import gguf
+    from gguf import GGMLQuantizationType as GT
+    d = fresh_dir(GOLDENS)
+    inputs = golden_inputs()
+    (d / "inputs").mkdir()
+    for k, v in inputs.items():
+        np.save(d / "inputs" / f"{k}.npy", v)
+    manifest = {"versions": versions(), "bnb": [], "bnb_int8": [], "gguf": []}
+
+    def save(sub, name, t):
+        sub.mkdir(parents=True, exist_ok=True)
+        arr = t.detach().cpu()
+        if arr.dtype == torch.bfloat16:
+            arr = arr.view(torch.int16)
+        arr = arr.numpy()
+        np.save(sub / f"{name}.npy", arr)
+        return {"file": str((sub / f"{name}.npy").relative_to(d)), "dtype": str(arr.dtype), "shape": list(arr.shape)}
+
+    # --- bitsandbytes 4-bit -------------------------------------------------
+    cases = [("nf4_bs64", 64, False), ("nf4_bs64_dq", 64, True), ("nf4_bs128", 128, False),
+             ("nf4_bs128_dq", 128, True)]
+    for inp in ("w320x64", "w100x37"):
+        x = torch.from_numpy(inputs[inp])
+        for case, bs, dq in cases:
+            sub = d / "bnb4" / inp / case
+            packed, st = BF.quantize_4bit(x, blocksize=bs, quant_type="nf4", compress_statistics=dq)
+            deq = BF.dequantize_4bit(packed, st)
+            ent = {"input": f"inputs/{inp}.npy", "case": case,
+                   "call": f"bitsandbytes.functional.quantize_4bit(x, blocksize={bs}, quant_type='nf4', "
+                           f"compress_statistics={dq})",
+                   "blocksize": bs, "shape": list(x.shape), "dtype": str(st.dtype),
+                   "outputs": {"weight": save(sub, "weight", packed)}}
+            if dq or inp == "w100x37":
+                # dequantize_4bit(packed, state); omitted for the big non-double-quant
+                # cases (it is just quant_map[nibble] * absmax[block]) to save space
+                ent["outputs"]["dequantized"] = save(sub, "dequantized", deq)
+            if dq:
+                ent["nested_blocksize"] = st.state2.blocksize
+                ent["nested_offset"] = float(st.offset)
+            # Exactly the extra tensors transformers stores next to a Linear4bit
+            # 'weight' (packed nibbles): weight.<k> for k in QuantState.as_dict(packed=True)
+            sd = {}
+            for k, v in st.as_dict(packed=True).items():
+                sd["weight." + k] = save(sub, "weight." + k, v)
+                if k.startswith("quant_state."):
+                    blob = bytes(v.numpy().tobytes())
+                    (sub / f"weight.{k}.json").write_bytes(blob + b"\n")
+                    sd["weight." + k]["json"] = json.loads(blob)
+            ent["as_dict_packed"] = sd
+            manifest["bnb"].append(ent)
+            assert torch.allclose(deq, x, atol=float(x.abs().max()) * 0.2 + 1e-3)
+
+    # --- bitsandbytes LLM.int8 row-wise absmax ---------------------------------
+    for inp in ("w320x64", "w100x37"):
+        x16 = torch.from_numpy(inputs[inp]).half()
+        sub = d / "bnb_int8" / inp
+        CB, SCB, outl = BF.int8_vectorwise_quant(x16, threshold=0.0)
+        ent = {"input_f16": save(sub, "input_f16", x16),
+               "call": "bitsandbytes.functional.int8_vectorwise_quant(x.half(), threshold=0.0)",
+               "outputs": {"CB": save(sub, "CB", CB), "SCB": save(sub, "SCB", SCB)},
+               "outlier_cols": None if outl is None else outl.tolist()}
+        ent["dequantize"] = "x ≈ CB * SCB[:, None] / 127 (not stored)"
+        manifest["bnb_int8"].append(ent)
+
+    # --- GGUF Q8_0 / Q4_0 ----------------------------------------------------
+    for inp in ("w320x64", "w37x96"):
+        x = inputs[inp]
+        for qt in (GT.Q8_0, GT.Q4_0):
+            sub = d / "gguf" / inp
+            sub.mkdir(parents=True, exist_ok=True)
+            q = gguf.quants.quantize(x, qt)
+            deq = gguf.quants.dequantize(q, qt)
+            np.save(sub / f"{qt.name}.npy", q)
+            manifest["gguf"].append({"input": f"inputs/{inp}.npy", "type": qt.name,
+                                     "call": f"gguf.quants.quantize(x, GGMLQuantizationType.{qt.name})",
+                                     "raw": f"gguf/{inp}/{qt.name}.npy", "raw_shape": list(q.shape),
+                                     "dequantized_max_abs_err": float(np.abs(deq - x).max())})
+    dump_json(manifest, d / "manifest.json")
+    print(f"  wrote goldens: {len(manifest['bnb'])} bnb4, {len(manifest['bnb_int8'])} int8, "
+          f"{len(manifest['gguf'])} gguf")
+
+
+def versions():
+    import importlib.metadata as md
+    out = {"python": sys.version.split()[0]}
+    for p in ("torch", "transformers", "safetensors", "numpy", "bitsandbytes", "gguf"):
+        try:
+            out[p] = md.version(p)
+        except md.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+# --------------------------------------------------------------------------
+# --check-writer
+# --------------------------------------------------------------------------
+
+def _load_any(paths):
+    torch = _torch()
+    from safetensors.torch import load_file
+    out, dup = {}, []
+    for p in paths:
+        p = Path(p)
+        if p.suffix == ".safetensors":
+            t = load_file(str(p))
+        else:
+            t = torch.load(p, weights_only=True, map_location="cpu")
+        for k, v in t.items():
+            if k in out:
+                dup.append(k)
+            out[k] = v
+    return out, dup
+
+
+def _bits(t):
+    torch = _torch()
+    t = t.contiguous()
+    if t.dtype in (torch.bfloat16, torch.float16):
+        return t.view(torch.int16).numpy().tobytes()
+    return t.numpy().tobytes()
+
+
+def check_writer(target, against):
+    """Load TARGET (a .safetensors file or every *.safetensors in a dir) with
+    the Python `safetensors` package and compare every tensor bit-for-bit
+    with the tensors of model dir AGAINST (*.safetensors, else *.bin)."""
+    target, against = Path(target), Path(against)
+    tfiles = [target] if target.is_file() else sorted(target.glob("*.safetensors"))
+    if not tfiles:
+        print(f"no .safetensors under {target}")
+        return 2
+    afiles = sorted(against.glob("*.safetensors")) or sorted(against.glob("*.bin"))
+    got, gdup = _load_any(tfiles)
+    ref, _ = _load_any(afiles)
+    # aliases in the reference (.bin files keep tied lm_head.weight sharing
+    # storage with transformer.wte.weight; safetensors writers drop it)
+    alias = {}
+    for k, v in ref.items():
+        for k2, v2 in ref.items():
+            if k2 != k and v.data_ptr() == v2.data_ptr() and v.shape == v2.shape and v.stride() == v2.stride():
+                alias.setdefault(k, []).append(k2)
+    bad = 0
+    for k in gdup:
+        print(f"MISMATCH {k}: key appears in more than one target file")
+        bad += 1
+    for k in sorted(set(ref) | set(got)):
+        if k not in got and any(a in got for a in alias.get(k, [])):
+            print(f"SKIP     {k}: storage alias of {alias[k]} in the reference (tied); not in target")
+        elif k not in got:
+            print(f"MISSING  {k}: in reference, not in target")
+            bad += 1
+        elif k not in ref:
+            print(f"EXTRA    {k}: in target, not in reference")
+            bad += 1
+        else:
+            a, b = got[k], ref[k]
+            if a.dtype != b.dtype or tuple(a.shape) != tuple(b.shape):
+                print(f"MISMATCH {k}: {a.dtype}{tuple(a.shape)} vs reference {b.dtype}{tuple(b.shape)}")
+                bad += 1
+            elif _bits(a) != _bits(b):
+                print(f"MISMATCH {k}: {a.dtype}{tuple(a.shape)} bytes differ")
+                bad += 1
+            else:
+                print(f"OK       {k}: {a.dtype}{tuple(a.shape)}")
+    print(f"{'OK' if bad == 0 else 'FAIL'}: {len(got)} target tensors from {len(tfiles)} file(s), "
+          f"{len(ref)} reference tensors, {bad} problem(s)")
+    return 0 if bad == 0 else 1
+
+
+# --------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------
+
+def dir_size(p):
+    return sum(f.stat().st_size for f in Path(p).rglob("*") if f.is_file())
+
+
+def summary():
+    rows = []
+    for group in (MODELS, HOSTILE, GOLDENS):
+        if not group.exists():
+            continue
+        for sub in sorted(p for p in group.iterdir() if p.is_dir()):
+            rows.append((str(sub.relative_to(ROOT)), dir_size(sub)))
+    width = max(len(r[0]) for r in rows) if rows else 10
+    print("\n" + "fixture".ljust(width) + "  bytes")
+    for n, s in rows:
+        print(n.ljust(width) + f"  {s:>9,d}")
+    total = dir_size(ROOT)
+    print("Fixtures/ total".ljust(width) + f"  {total:>9,d}  ({total / 2**20:.2f} MiB)")
+    if total >= 6 * 2**20:
+        print("WARNING: Fixtures/ exceeds the 6 MiB budget")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", choices=["models", "hostile", "goldens"], action="append")
+    ap.add_argument("--check-writer", metavar="DIR_OR_FILE")
+    ap.add_argument("--against", metavar="MODELDIR")
+    a = ap.parse_args(argv)
+    if a.check_writer:
+        if not a.against:
+            ap.error("--check-writer needs --against MODELDIR")
+        return check_writer(a.check_writer, a.against)
+    parts = a.only or ["models", "hostile", "goldens"]
+    if "models" in parts:
+        gen_models()
+    if "hostile" in parts and "gen_hostile" in globals():
+        gen_hostile()
+    if "goldens" in parts and "gen_goldens" in globals():
+        gen_goldens()
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
