@@ -133,11 +133,27 @@ public final class TemporaryFileRegistry: @unchecked Sendable {
         paths.remove(path)
     }
 
-    /// Deletes every registered temporary file (called on SIGINT/SIGTERM).
+    /// Deletes every registered temporary file or directory (called on SIGINT/SIGTERM).
     public func removeAll() {
-        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
-        for path in paths { unlink(path) }
+        guard pthread_mutex_trylock(&lock) == 0 else { return }
+        defer { pthread_mutex_unlock(&lock) }
+        for path in paths { removeTree(path) }
         paths.removeAll()
+    }
+
+    /// Removes a file, or a directory and the plain files directly inside it.
+    private func removeTree(_ path: String) {
+        if unlink(path) == 0 { return }
+        if let directory = opendir(path) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name != "." && name != ".." { unlink(path + "/" + name) }
+            }
+            closedir(directory)
+        }
+        rmdir(path)
     }
 
     /// Installs SIGINT/SIGTERM handlers that remove temporary outputs and exit with status 130.

@@ -118,6 +118,19 @@ public final class ByteStorage: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: base + offset, count: length))
     }
 
+    /// Tells the kernel the mapped pages of a byte range are no longer needed, so streaming
+    /// through a large file does not keep it all resident. A no-op for heap storage.
+    public func dropCachedPages(offset: Int, length: Int) {
+        guard case .unmap = release, let base = bytes.baseAddress, length > 0, offset >= 0, offset < count else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard pageSize > 0 else { return }
+        let end = min(count, offset + min(length, count - offset))
+        let alignedStart = (offset + pageSize - 1) / pageSize * pageSize
+        let alignedEnd = end == count ? (count + pageSize - 1) / pageSize * pageSize : end / pageSize * pageSize
+        guard alignedEnd > alignedStart else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + alignedStart), alignedEnd - alignedStart, Int32(MADV_DONTNEED))
+    }
+
     private static func errnoText() -> String {
         String(cString: strerror(errno))
     }

@@ -1,0 +1,54 @@
+import MPTCore
+import MPTFormats
+import MPTGraph
+
+/// Output tensors that store a dense weight in another float dtype (round-to-nearest-even), or
+/// copy it byte for byte when the dtype already matches.
+enum DTypeCast {
+    /// An output tensor writing `view` as `target`, checking for NaN/Inf and f16 overflow.
+    static func tensor(name: String, view: TensorView, target: DType, allowNonfinite: Bool) throws -> OutputTensor {
+        let shape = view.shape
+        if view.dtype == target && view.isContiguous {
+            return OutputTensor(name: name, dtype: target, shape: shape) { sink in
+                if !allowNonfinite {
+                    let bad = try countNonFinite(view)
+                    if bad > 0 { throw ConversionError.nonFinite(tensor: name, count: bad) }
+                }
+                try view.withContiguousBytes { try sink.write($0) }
+                view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
+            }
+        }
+        return OutputTensor(name: name, dtype: target, shape: shape) { sink in
+            var nonFinite = 0
+            var overflows = 0
+            try DenseStreaming.forEachChunk(view) { chunk in
+                if !allowNonfinite { nonFinite += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+                switch target {
+                case .f32:
+                    try sink.write(UnsafeRawBufferPointer(chunk))
+                case .f16:
+                    var halves = [UInt16](repeating: 0, count: chunk.count)
+                    overflows += halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToF16(chunk, into: $0) }
+                    try sink.write(halves)
+                case .bf16:
+                    var halves = [UInt16](repeating: 0, count: chunk.count)
+                    halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToBF16(chunk, into: $0) }
+                    try sink.write(halves)
+                default:
+                    throw ConversionError.unsupported("cannot cast to \(target)")
+                }
+                if nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: nonFinite) }
+            }
+            if overflows > 0 && !allowNonfinite {
+                throw ConversionError.overflow(tensor: name, count: overflows, dtype: target.rawValue)
+            }
+        }
+    }
+
+    /// NaN/Inf values in a view (streamed).
+    static func countNonFinite(_ view: TensorView) throws -> Int {
+        var count = 0
+        try DenseStreaming.forEachChunk(view) { chunk in count += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+        return count
+    }
+}
