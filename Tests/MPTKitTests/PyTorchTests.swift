@@ -16,23 +16,31 @@ struct SafetensorsGolden {
 
     var tensors: [String: Tensor] = [:]
 
+    /// Every `*.safetensors` file of a fixture directory (shards merge).
     init(directory: String) throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: PickleFixtures.path(directory))
             .filter { $0.hasSuffix(".safetensors") }.sorted()
         #expect(!files.isEmpty)
-        for file in files {
-            let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: PickleFixtures.path("\(directory)/\(file)"))))
-            let headerLength = Int(data[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-            let header = try #require(try JSONSerialization.jsonObject(with: Data(data[8..<(8 + headerLength)])) as? [String: Any])
-            for (name, value) in header where name != "__metadata__" {
-                let info = try #require(value as? [String: Any])
-                let offsets = try #require(info["data_offsets"] as? [Int])
-                let start = 8 + headerLength + offsets[0]
-                let end = 8 + headerLength + offsets[1]
-                tensors[name] = Tensor(
-                    dtype: try #require(info["dtype"] as? String), shape: try #require(info["shape"] as? [Int]),
-                    bytes: Array(data[start..<end]))
-            }
+        for file in files { try load("\(directory)/\(file)") }
+    }
+
+    /// One safetensors fixture file.
+    init(file: String) throws {
+        try load(file)
+    }
+
+    private mutating func load(_ file: String) throws {
+        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: PickleFixtures.path(file))))
+        let headerLength = Int(data[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(data[8..<(8 + headerLength)])) as? [String: Any])
+        for (name, value) in header where name != "__metadata__" {
+            let info = try #require(value as? [String: Any])
+            let offsets = try #require(info["data_offsets"] as? [Int])
+            let start = 8 + headerLength + offsets[0]
+            let end = 8 + headerLength + offsets[1]
+            tensors[name] = Tensor(
+                dtype: try #require(info["dtype"] as? String), shape: try #require(info["shape"] as? [Int]),
+                bytes: Array(data[start..<end]))
         }
     }
 }
@@ -134,6 +142,33 @@ struct SafetensorsGolden {
         try expectMatches(bins: ["models/mpt-4h-f32-mosaicgpt/pytorch_model.bin"], golden: "models/mpt-4h-f32",
                           expectedDType: .f32, expectedCount: 14) { name in
             renames.reduce(name) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+        }
+    }
+
+    /// `Fixtures/pytorch/<name>.bin` (torch.save) against its safetensors twin (same tensors,
+    /// contiguous), both from `Fixtures/scripts/pytorch_goldens.py`.
+    @Test(arguments: [
+        ("state_dict_metadata", 4),  // nn.Module.state_dict(): OrderedDict + BUILD(_metadata)
+        ("parameters", 2),           // nn.Parameter values: _rebuild_parameter
+        ("dtypes", 9),               // float8 via _rebuild_tensor_v3 + UntypedStorage, ints, bool, f64
+        ("views", 6),                // storage offsets, transposes, strided slices of one bf16 storage
+    ])
+    func torchSaveVariantsMatchSafetensorsTwins(name: String, count: Int) throws {
+        let golden = try SafetensorsGolden(file: "pytorch/\(name).safetensors")
+        let collection = try read("pytorch/\(name).bin")
+        #expect(collection.count == count)
+        #expect(Set(collection.names) == Set(golden.tensors.keys))
+        for tensorName in collection.names {
+            let view = try #require(collection[tensorName])
+            let expected = try #require(golden.tensors[tensorName])
+            #expect(view.dtype.rawValue == expected.dtype, "\(tensorName)")
+            #expect(view.shape.dims == expected.shape, "\(tensorName)")
+            #expect(try view.contiguousBytes() == expected.bytes, "\(tensorName)")
+        }
+        if name == "views" {
+            let full = try #require(collection["full"])
+            for other in collection.names { #expect(collection[other]?.storage === full.storage) }
+            #expect(collection["transposed"]?.isContiguous == false)
         }
     }
 
