@@ -179,6 +179,9 @@ struct PickleWriter {
         #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x30, 0x2E]) } == .stackUnderflow(opcode: "POP", offset: 2))
         #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x74, 0x2E]) } == .missingMark(opcode: "TUPLE", offset: 2))
         #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x4E, 0x2E]) } == .badFinalStack(count: 2, offset: 4))
+        // A MARK starts a fresh stack: PUT and DUP cannot reach below it.
+        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x28, 0x71, 0, 0x2E]) } == .stackUnderflow(opcode: "PUT", offset: 4))
+        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x28, 0x32, 0x2E]) } == .stackUnderflow(opcode: "DUP", offset: 4))
         // SETITEM on a list.
         var writer = PickleWriter()
         writer.emptyList(); writer.string("k"); writer.int(1); writer.setItem(); writer.stop()
@@ -220,6 +223,27 @@ struct PickleWriter {
         for length in 0..<valid.count {
             #expect(throws: PickleError.self) { _ = try run(Array(valid.prefix(length))) }
         }
+    }
+
+    @Test func everySingleByteCorruptionOfARealPickleFailsCleanlyOrLoads() throws {
+        // Deterministic mutation sweep: each byte replaced by a spread of values. The machine must
+        // either return a result or throw a PickleError — never crash, hang or throw anything else.
+        let valid = try torchPickle("hostile/pickle/valid.bin")
+        var outcomes = (loaded: 0, refused: 0)
+        for position in valid.indices {
+            for replacement: UInt8 in [0x00, 0x28, 0x2E, 0x51, 0x52, 0x63, 0x68, 0x71, 0x80, 0x8A, 0x93, 0xFF] {
+                var mutated = valid
+                mutated[position] = replacement
+                do {
+                    _ = try run(mutated)
+                    outcomes.loaded += 1
+                } catch is PickleError {
+                    outcomes.refused += 1
+                }
+            }
+        }
+        #expect(outcomes.loaded + outcomes.refused == valid.count * 12)
+        #expect(outcomes.refused > 0 && outcomes.loaded > 0)
     }
 
     @Test func buildsTensorRecordsFromRebuildCalls() throws {

@@ -178,6 +178,27 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
         #expect(error.map { "\($0)" }?.contains("declares 60000 entries") == true)
     }
 
+    @Test func corruptingAnyHeaderByteOfARealCheckpointFailsCleanly() throws {
+        // Every byte outside the tensor data (local headers, central directory, end record) of
+        // torch's own valid.bin, set to 0x00 / 0xFF / 0x7F: the reader loads or throws, never crashes.
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: PickleFixtures.path("hostile/pickle/valid.bin"))))
+        let zip = try archive(original)
+        let dataRanges = zip.entries.map { $0.dataOffset..<($0.dataOffset + $0.compressedSize) }
+        var refused = 0
+        for position in original.indices where !dataRanges.contains(where: { $0.contains(position) }) {
+            for replacement: UInt8 in [0x00, 0xFF, 0x7F] where original[position] != replacement {
+                var mutated = original
+                mutated[position] = replacement
+                do {
+                    _ = try PyTorchCheckpoint.read(storage: ByteStorage(copying: mutated, origin: "mutated"), origin: "mutated")
+                } catch is ZipError, is PickleError, is PyTorchError, is CoreError, is FormatError {
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused > 100)
+    }
+
     @Test func inflatesDeflatedFixtureAndVerifiesCRC() throws {
         let zip = try ZipArchive(path: PickleFixtures.path("models/mpt-4h-f32-bin-deflated/pytorch_model.bin"))
         let deflated = zip.entries.filter { $0.method == .deflated }

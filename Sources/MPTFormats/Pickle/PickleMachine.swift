@@ -102,8 +102,7 @@ struct PickleRun {
         case .popMark:
             _ = try popMark("POP_MARK")
         case .dup:
-            guard let top = stack.last else { throw PickleError.stackUnderflow(opcode: "DUP", offset: opcodeOffset) }
-            try push(top)
+            try push(try peek("DUP"))
 
         case .none: try push(.none)
         case .newTrue: try push(.bool(true))
@@ -194,8 +193,7 @@ struct PickleRun {
             try push(try newObject(type, arguments))
         case .build:
             let state = try pop("BUILD")
-            guard let target = stack.last else { throw PickleError.stackUnderflow(opcode: "BUILD", offset: opcodeOffset) }
-            try build(target, state: state)
+            try build(try peek("BUILD"), state: state)
         }
     }
 }

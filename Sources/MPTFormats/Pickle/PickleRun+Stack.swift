@@ -19,6 +19,15 @@ extension PickleRun {
         return value
     }
 
+    /// The top value, which must lie above the topmost MARK (as in CPython, where a MARK starts
+    /// a fresh stack).
+    func peek(_ opcode: String) throws -> PickleValue {
+        guard let top = stack.last, marks.last.map({ $0 < stack.count }) ?? true else {
+            throw PickleError.stackUnderflow(opcode: opcode, offset: opcodeOffset)
+        }
+        return top
+    }
+
     /// Removes and returns everything above the topmost MARK.
     mutating func popMark(_ opcode: String) throws -> [PickleValue] {
         guard let mark = marks.popLast() else { throw PickleError.missingMark(opcode: opcode, offset: opcodeOffset) }
@@ -28,7 +37,7 @@ extension PickleRun {
     }
 
     mutating func memoize(_ index: Int) throws {
-        guard let top = stack.last else { throw PickleError.stackUnderflow(opcode: "PUT", offset: opcodeOffset) }
+        let top = try peek("PUT")
         if memo[index] == nil, memo.count >= limits.maxMemoSize { throw limit("memo size", limits.maxMemoSize) }
         memo[index] = top
     }
@@ -90,9 +99,7 @@ extension PickleRun {
     }
 
     private func containerOnTop(_ opcode: String) throws -> PickleObjectID {
-        guard let top = stack.last, marks.last.map({ $0 < stack.count }) ?? true else {
-            throw PickleError.stackUnderflow(opcode: opcode, offset: opcodeOffset)
-        }
+        let top = try peek(opcode)
         guard case let .object(id) = top else {
             throw PickleError.typeMismatch(expected: "a container for \(opcode)", found: top.kindName, offset: opcodeOffset)
         }
