@@ -10,7 +10,7 @@ struct PickleWriter {
 
     mutating func op(_ code: UInt8) { bytes.append(code) }
     mutating func global(_ module: String, _ name: String) { bytes += [0x63] + Array("\(module)\n\(name)\n".utf8) }
-    mutating func string(_ text: String) { bytes += [0x58] + le32(UInt32(text.utf8.count)) + Array(text.utf8) }
+    mutating func string(_ text: String) { bytes += [0x58] + zipLE32(UInt32(text.utf8.count)) + Array(text.utf8) }
     mutating func int(_ value: UInt8) { bytes += [0x4B, value] }
     mutating func put(_ index: UInt8) { bytes += [0x71, index] }
     mutating func get(_ index: UInt8) { bytes += [0x68, index] }
@@ -91,11 +91,11 @@ struct PickleWriter {
         var writer = PickleWriter()
         writer.mark()
         writer.bytes += [0x8A, 2, 0x00, 0xFF]          // LONG1 -256
-        writer.bytes += [0x8A, 8] + le64(UInt64(bitPattern: Int64.min))
-        writer.bytes += [0x4A] + le32(UInt32(bitPattern: -7))  // BININT
-        writer.bytes += [0x4D] + le16(65535)           // BININT2
+        writer.bytes += [0x8A, 8] + zipLE64(UInt64(bitPattern: Int64.min))
+        writer.bytes += [0x4A] + zipLE32(UInt32(bitPattern: -7))  // BININT
+        writer.bytes += [0x4D] + zipLE16(65535)           // BININT2
         writer.bytes += [0x8C, 3] + Array("héy".utf8).prefix(3)  // SHORT_BINUNICODE (3 bytes: h, é)
-        writer.bytes += [0x47] + Array(le64((2.5 as Double).bitPattern).reversed())  // BINFLOAT big-endian
+        writer.bytes += [0x47] + Array(zipLE64((2.5 as Double).bitPattern).reversed())  // BINFLOAT big-endian
         writer.tuple(); writer.stop()
         let result = try run(writer.bytes)
         guard case let .tuple(items)? = result.object(result.root) else { Issue.record("not a tuple"); return }
@@ -107,37 +107,37 @@ struct PickleWriter {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("mptkit-pwned-\(getpid())").path
         var writer = PickleWriter()
         writer.global("os", "system"); writer.string("touch \(marker)"); writer.op(0x85); writer.reduce(); writer.stop()
-        let error = expectThrows(PickleError.self) { _ = try run(writer.bytes) }
+        let error = expectZipPickleThrows(PickleError.self) { _ = try run(writer.bytes) }
         #expect(error == .forbiddenGlobal("os.system", offset: 2))
         #expect(error.map { "\($0)" }?.contains("'os.system'") == true)
         #expect(!FileManager.default.fileExists(atPath: marker))
 
-        let fixture = expectThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/os_system.bin")) }
+        let fixture = expectZipPickleThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/os_system.bin")) }
         #expect(fixture.map { "\($0)" }?.contains("os.system") == true)
     }
 
     @Test func refusesEvalAndStackGlobalAndUnknownReduce() throws {
-        let eval = expectThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/builtins_eval.bin")) }
+        let eval = expectZipPickleThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/builtins_eval.bin")) }
         #expect(eval.map { "\($0)" }?.contains("'builtins.eval' at byte") == true)
 
-        let unknown = expectThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/unknown_reduce.bin")) }
+        let unknown = expectZipPickleThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/unknown_reduce.bin")) }
         #expect(unknown.map { "\($0)" }?.contains("torch._utils._rebuild_unknown") == true)
 
         var stackGlobal = PickleWriter()
         stackGlobal.string("builtins"); stackGlobal.string("exec"); stackGlobal.op(0x93); stackGlobal.stop()
-        let stackError = expectThrows(PickleError.self) { _ = try run(stackGlobal.bytes) }
+        let stackError = expectZipPickleThrows(PickleError.self) { _ = try run(stackGlobal.bytes) }
         #expect(stackError.map { "\($0)" }?.contains("'builtins.exec'") == true)
 
         // REDUCE on an allowed global that is not callable here (a storage class).
         var storageCall = PickleWriter()
         storageCall.global("torch", "FloatStorage"); storageCall.emptyTuple(); storageCall.reduce(); storageCall.stop()
-        let callError = expectThrows(PickleError.self) { _ = try run(storageCall.bytes) }
+        let callError = expectZipPickleThrows(PickleError.self) { _ = try run(storageCall.bytes) }
         #expect(callError.map { "\($0)" }?.contains("REDUCE of torch.FloatStorage") == true)
 
         // REDUCE whose callable is not a global at all.
         var notGlobal = PickleWriter()
         notGlobal.string("x"); notGlobal.emptyTuple(); notGlobal.reduce(); notGlobal.stop()
-        let notGlobalError = expectThrows(PickleError.self) { _ = try run(notGlobal.bytes) }
+        let notGlobalError = expectZipPickleThrows(PickleError.self) { _ = try run(notGlobal.bytes) }
         #expect(notGlobalError.map { "\($0)" }?.contains("REDUCE of a string") == true)
     }
 
@@ -146,16 +146,16 @@ struct PickleWriter {
         for code: UInt8 in [0x69, 0x6F, 0x82] {
             var writer = PickleWriter()
             writer.op(code)
-            let error = expectThrows(PickleError.self) { _ = try run(writer.bytes) }
+            let error = expectZipPickleThrows(PickleError.self) { _ = try run(writer.bytes) }
             #expect(error == .unsupportedOpcode(code, offset: 2))
         }
-        let protocol6 = expectThrows(PickleError.self) { _ = try run([0x80, 6, 0x4E, 0x2E]) }
+        let protocol6 = expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 6, 0x4E, 0x2E]) }
         #expect(protocol6 == .unsupportedProtocol(6, offset: 0))
     }
 
     @Test func deepNestingHitsTheDepthLimitWithoutRecursion() throws {
         for fixture in ["deep_nesting_lists.bin", "deep_nesting_marks.bin"] {
-            let error = expectThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/\(fixture)")) }
+            let error = expectZipPickleThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/\(fixture)")) }
             guard case let .limitExceeded(what, limit, _)? = error else { Issue.record("\(fixture): \(String(describing: error))"); continue }
             #expect(what == "nesting depth" && limit == PickleLimits.default.maxDepth)
         }
@@ -164,7 +164,7 @@ struct PickleWriter {
         writer.op(0x4E)
         for _ in 0..<10_000 { writer.op(0x85) }
         writer.stop()
-        let error = expectThrows(PickleError.self) { _ = try run(writer.bytes) }
+        let error = expectZipPickleThrows(PickleError.self) { _ = try run(writer.bytes) }
         #expect(error.map { "\($0)" }?.contains("nesting depth limit of 100") == true)
         // A generous limit accepts the same stream, and freeing it does not recurse.
         let deep = try run(writer.bytes, limits: PickleLimits(maxDepth: 20_000))
@@ -172,23 +172,23 @@ struct PickleWriter {
     }
 
     @Test func memoAndStackMisuseAreErrors() throws {
-        let memo = expectThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/memo_missing.bin")) }
+        let memo = expectZipPickleThrows(PickleError.self) { _ = try run(try torchPickle("hostile/pickle/memo_missing.bin")) }
         guard case let .missingMemo(index, _)? = memo else { Issue.record("\(String(describing: memo))"); return }
         #expect(index == 7)
 
-        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x30, 0x2E]) } == .stackUnderflow(opcode: "POP", offset: 2))
-        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x74, 0x2E]) } == .missingMark(opcode: "TUPLE", offset: 2))
-        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x4E, 0x2E]) } == .badFinalStack(count: 2, offset: 4))
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x30, 0x2E]) } == .stackUnderflow(opcode: "POP", offset: 2))
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x74, 0x2E]) } == .missingMark(opcode: "TUPLE", offset: 2))
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x4E, 0x2E]) } == .badFinalStack(count: 2, offset: 4))
         // A MARK starts a fresh stack: PUT and DUP cannot reach below it.
-        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x28, 0x71, 0, 0x2E]) } == .stackUnderflow(opcode: "PUT", offset: 4))
-        #expect(expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x28, 0x32, 0x2E]) } == .stackUnderflow(opcode: "DUP", offset: 4))
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x28, 0x71, 0, 0x2E]) } == .stackUnderflow(opcode: "PUT", offset: 4))
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x4E, 0x28, 0x32, 0x2E]) } == .stackUnderflow(opcode: "DUP", offset: 4))
         // SETITEM on a list.
         var writer = PickleWriter()
         writer.emptyList(); writer.string("k"); writer.int(1); writer.setItem(); writer.stop()
-        let setItem = expectThrows(PickleError.self) { _ = try run(writer.bytes) }
+        let setItem = expectZipPickleThrows(PickleError.self) { _ = try run(writer.bytes) }
         #expect(setItem.map { "\($0)" }?.contains("expected a dict for SETITEM") == true)
 
-        let stack = expectThrows(PickleError.self) {
+        let stack = expectZipPickleThrows(PickleError.self) {
             _ = try run([0x80, 2] + Array(repeating: 0x4E, count: 50) + [0x2E], limits: PickleLimits(maxStackSize: 10))
         }
         #expect(stack == .limitExceeded(what: "stack size", limit: 10, offset: 12))
@@ -196,27 +196,27 @@ struct PickleWriter {
         puts.op(0x4E)
         for index in 0..<20 { puts.put(UInt8(index)) }
         puts.stop()
-        let memoLimit = expectThrows(PickleError.self) { _ = try run(puts.bytes, limits: PickleLimits(maxMemoSize: 8)) }
+        let memoLimit = expectZipPickleThrows(PickleError.self) { _ = try run(puts.bytes, limits: PickleLimits(maxMemoSize: 8)) }
         #expect(memoLimit.map { "\($0)" }?.contains("memo size limit of 8") == true)
     }
 
     @Test func lengthsAreCheckedAgainstRemainingBytesBeforeAllocating() throws {
         // BINUNICODE8 claiming 2^62 bytes, BINBYTES claiming 4 GiB - 1: refused without allocating.
-        let huge = expectThrows(PickleError.self) { _ = try run([0x80, 4, 0x8D] + le64(1 << 62) + [0x2E]) }
+        let huge = expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 4, 0x8D] + zipLE64(1 << 62) + [0x2E]) }
         #expect(huge == .limitExceeded(what: "string length", limit: PickleLimits.default.maxStringLength, offset: 2))
-        let past = expectThrows(PickleError.self) {
-            _ = try run([0x80, 2, 0x42] + le32(100) + Array(repeating: 0, count: 10), limits: PickleLimits())
+        let past = expectZipPickleThrows(PickleError.self) {
+            _ = try run([0x80, 2, 0x42] + zipLE32(100) + Array(repeating: 0, count: 10), limits: PickleLimits())
         }
         #expect(past == .truncated(offset: 2))
-        let longInt = expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x8B] + le32(9) + Array(repeating: 1, count: 9) + [0x2E]) }
+        let longInt = expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x8B] + zipLE32(9) + Array(repeating: 1, count: 9) + [0x2E]) }
         #expect(longInt == .integerTooLarge(offset: 2))
-        let invalidUTF8 = expectThrows(PickleError.self) { _ = try run([0x80, 2, 0x8C, 2, 0xC3, 0x28, 0x2E]) }
+        let invalidUTF8 = expectZipPickleThrows(PickleError.self) { _ = try run([0x80, 2, 0x8C, 2, 0xC3, 0x28, 0x2E]) }
         #expect(invalidUTF8 == .invalidText(offset: 2))
     }
 
     @Test func truncatedPickleNamesTheOffset() throws {
         let bytes = try torchPickle("hostile/pickle/truncated_pkl.bin")
-        let error = expectThrows(PickleError.self) { _ = try run(bytes) }
+        let error = expectZipPickleThrows(PickleError.self) { _ = try run(bytes) }
         guard case .truncated? = error else { Issue.record("\(String(describing: error))"); return }
         // Every prefix of a valid pickle fails cleanly (no crash, no partial result).
         let valid = try torchPickle("hostile/pickle/valid.bin")
@@ -270,9 +270,9 @@ struct PickleWriter {
         var build = PickleWriter()
         build.tensor("FloatStorage", key: "0", numel: 4, offset: 0, size: [4], stride: [1])
         build.emptyDict(); build.op(0x62); build.stop()
-        #expect(expectThrows(PickleError.self) { _ = try run(build.bytes) }.map { "\($0)" }?.contains("BUILD on a tensor") == true)
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run(build.bytes) }.map { "\($0)" }?.contains("BUILD on a tensor") == true)
         var pid = PickleWriter()
         pid.mark(); pid.string("module"); pid.string("x"); pid.tuple(); pid.op(0x51); pid.stop()
-        #expect(expectThrows(PickleError.self) { _ = try run(pid.bytes) }.map { "\($0)" }?.contains("not a torch storage reference") == true)
+        #expect(expectZipPickleThrows(PickleError.self) { _ = try run(pid.bytes) }.map { "\($0)" }?.contains("not a torch storage reference") == true)
     }
 }

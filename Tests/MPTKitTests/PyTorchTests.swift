@@ -7,7 +7,7 @@ import Testing
 /// Tensors of safetensors files written by the `safetensors` library (the peer golden), parsed
 /// here independently of any MPTKit reader: 8-byte little-endian header length, JSON header,
 /// raw little-endian data.
-struct SafetensorsGolden {
+struct TorchTwinSafetensors {
     struct Tensor {
         let dtype: String
         let shape: [Int]
@@ -56,7 +56,7 @@ struct SafetensorsGolden {
         bins: [String], golden directory: String, expectedDType: DType, expectedCount: Int,
         goldenName: (String) -> String = { $0 == "lm_head.weight" ? "transformer.wte.weight" : $0 }
     ) throws {
-        let golden = try SafetensorsGolden(directory: directory)
+        let golden = try TorchTwinSafetensors(directory: directory)
         var seen = 0
         for bin in bins {
             let collection = try read(bin)
@@ -110,7 +110,7 @@ struct SafetensorsGolden {
 
     @Test func tiedStoragesAndTransposedViewsMatchSafetensors() throws {
         let path = "models/mpt-4h-f32-bin-tied/pytorch_model.bin"
-        let golden = try SafetensorsGolden(directory: "models/mpt-4h-f32")
+        let golden = try TorchTwinSafetensors(directory: "models/mpt-4h-f32")
         let collection = try read(path)
         #expect(collection.count == 16)
         let head = try #require(collection["lm_head.weight"])
@@ -154,7 +154,7 @@ struct SafetensorsGolden {
         ("views", 6),                // storage offsets, transposes, strided slices of one bf16 storage
     ])
     func torchSaveVariantsMatchSafetensorsTwins(name: String, count: Int) throws {
-        let golden = try SafetensorsGolden(file: "pytorch/\(name).safetensors")
+        let golden = try TorchTwinSafetensors(file: "pytorch/\(name).safetensors")
         let collection = try read("pytorch/\(name).bin")
         #expect(collection.count == count)
         #expect(Set(collection.names) == Set(golden.tensors.keys))
@@ -201,7 +201,7 @@ struct SafetensorsGolden {
         #expect(message("zip_bomb_deflate.bin").contains("inflates past its declared size of 64 bytes (possible zip bomb)"))
         #expect(message("zip_declared_5gib.bin").contains("over the inflate cap"))
         #expect(message("legacy_pre16.bin").contains("legacy PyTorch checkpoint"))
-        #expect(expectThrows(PyTorchError.self) { _ = try read("hostile/pickle/legacy_pre16.bin") } == .legacyFormat)
+        #expect(expectZipPickleThrows(PyTorchError.self) { _ = try read("hostile/pickle/legacy_pre16.bin") } == .legacyFormat)
     }
 
     // MARK: - Archives built in the test
@@ -214,7 +214,7 @@ struct SafetensorsGolden {
         builder.zip64 = zip64
         builder.add("\(prefix)/data.pkl", pickle.bytes)
         if let byteOrder { builder.add("\(prefix)/byteorder", byteOrder) }
-        builder.add("\(prefix)/data/0", (0..<numel).flatMap { le32(Float($0).bitPattern) })
+        builder.add("\(prefix)/data/0", (0..<numel).flatMap { zipLE32(Float($0).bitPattern) })
         return try PyTorchCheckpoint.read(storage: ByteStorage(copying: builder.build(), origin: "built"), origin: "built")
     }
 
@@ -236,7 +236,7 @@ struct SafetensorsGolden {
     @Test func tensorExtentMustFitItsStorageNotJustTheFile() throws {
         // The last element (offset 2 + 1*1 + 2*3 = 9) is past the 8-element storage even though the
         // archive has bytes after it.
-        let error = expectThrows(PyTorchError.self) {
+        let error = expectZipPickleThrows(PyTorchError.self) {
             _ = try archive(pickle: singleTensor(numel: 8, offset: 2, size: [2, 3], stride: [1, 3]), numel: 8)
         }
         #expect(error == .tensorOutOfStorage(tensor: "t", lastElement: 9, storageElements: 8))
@@ -246,8 +246,8 @@ struct SafetensorsGolden {
     @Test func byteOrderRecordIsHonoured() throws {
         let pickle = singleTensor(numel: 4, offset: 0, size: [4], stride: [1])
         #expect(try archive(pickle: pickle, numel: 4, byteOrder: nil)["t"]?.floats() == [0, 1, 2, 3])
-        #expect(expectThrows(PyTorchError.self) { _ = try archive(pickle: pickle, numel: 4, byteOrder: "big") } == .bigEndian)
-        #expect(expectThrows(PyTorchError.self) { _ = try archive(pickle: pickle, numel: 4, byteOrder: "middle") } == .unknownByteOrder("middle"))
+        #expect(expectZipPickleThrows(PyTorchError.self) { _ = try archive(pickle: pickle, numel: 4, byteOrder: "big") } == .bigEndian)
+        #expect(expectZipPickleThrows(PyTorchError.self) { _ = try archive(pickle: pickle, numel: 4, byteOrder: "middle") } == .unknownByteOrder("middle"))
     }
 
     @Test func nestedStateDictsFlattenToDottedNamesAndCyclesAreRefused() throws {
@@ -267,21 +267,21 @@ struct SafetensorsGolden {
         // d = {}; d['self'] = d
         var cycle = PickleWriter()
         cycle.emptyDict(); cycle.put(0); cycle.string("self"); cycle.get(0); cycle.setItem(); cycle.stop()
-        #expect(expectThrows(PyTorchError.self) { _ = try archive(pickle: cycle, numel: 4) } == .repeatedDictionary(path: "self"))
+        #expect(expectZipPickleThrows(PyTorchError.self) { _ = try archive(pickle: cycle, numel: 4) } == .repeatedDictionary(path: "self"))
 
         var list = PickleWriter()
         list.emptyList(); list.stop()
-        #expect(expectThrows(PyTorchError.self) { _ = try archive(pickle: list, numel: 4) } == .rootNotDictionary(found: "a list"))
+        #expect(expectZipPickleThrows(PyTorchError.self) { _ = try archive(pickle: list, numel: 4) } == .rootNotDictionary(found: "a list"))
     }
 
     @Test func notACheckpointIsNamed() throws {
-        let error = expectThrows(PyTorchError.self) {
+        let error = expectZipPickleThrows(PyTorchError.self) {
             _ = try PyTorchCheckpoint.read(storage: ByteStorage(copying: Array("{\"a\": 1}".utf8), origin: "json"), origin: "json")
         }
         #expect(error == .notACheckpoint(leadingBytes: "7b 22 61 22 3a 20 31 7d"))
         var builder = TestZipBuilder()
         builder.add("folder/other.txt", "x")
-        let missing = expectThrows(PyTorchError.self) {
+        let missing = expectZipPickleThrows(PyTorchError.self) {
             _ = try PyTorchCheckpoint.read(storage: ByteStorage(copying: builder.build(), origin: "zip"), origin: "zip")
         }
         #expect(missing == .missingDataPickle)

@@ -37,34 +37,34 @@ struct TestZipBuilder {
             offsets.append(UInt64(out.count))
             let name = Array(entry.name.utf8)
             let size = entry.declaredSize ?? UInt64(entry.data.count)
-            let extra: [UInt8] = zip64 ? le16(1) + le16(16) + le64(size) + le64(UInt64(entry.data.count)) : []
-            out += le32(0x0403_4b50) + le16(zip64 ? 45 : 20) + le16(0) + le16(entry.method) + le16(0) + le16(0)
-            out += le32(entry.crc ?? crc32(entry.data))
-            out += zip64 ? le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) : le32(UInt32(entry.data.count)) + le32(UInt32(size))
-            out += le16(UInt16(name.count)) + le16(UInt16(extra.count)) + name + extra + entry.data
+            let extra: [UInt8] = zip64 ? zipLE16(1) + zipLE16(16) + zipLE64(size) + zipLE64(UInt64(entry.data.count)) : []
+            out += zipLE32(0x0403_4b50) + zipLE16(zip64 ? 45 : 20) + zipLE16(0) + zipLE16(entry.method) + zipLE16(0) + zipLE16(0)
+            out += zipLE32(entry.crc ?? crc32(entry.data))
+            out += zip64 ? zipLE32(0xFFFF_FFFF) + zipLE32(0xFFFF_FFFF) : zipLE32(UInt32(entry.data.count)) + zipLE32(UInt32(size))
+            out += zipLE16(UInt16(name.count)) + zipLE16(UInt16(extra.count)) + name + extra + entry.data
         }
         let directoryOffset = UInt64(out.count)
         for (entry, offset) in zip(entries, offsets) {
             let name = Array(entry.name.utf8)
             let size = entry.declaredSize ?? UInt64(entry.data.count)
-            let extra: [UInt8] = zip64 ? le16(1) + le16(24) + le64(size) + le64(UInt64(entry.data.count)) + le64(offset) : []
-            out += le32(0x0201_4b50) + le16(45) + le16(zip64 ? 45 : 20) + le16(0) + le16(entry.method) + le16(0) + le16(0)
-            out += le32(entry.crc ?? crc32(entry.data))
-            out += zip64 ? le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) : le32(UInt32(entry.data.count)) + le32(UInt32(size))
-            out += le16(UInt16(name.count)) + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + le32(0)
-            out += (zip64 ? le32(0xFFFF_FFFF) : le32(UInt32(offset))) + name + extra
+            let extra: [UInt8] = zip64 ? zipLE16(1) + zipLE16(24) + zipLE64(size) + zipLE64(UInt64(entry.data.count)) + zipLE64(offset) : []
+            out += zipLE32(0x0201_4b50) + zipLE16(45) + zipLE16(zip64 ? 45 : 20) + zipLE16(0) + zipLE16(entry.method) + zipLE16(0) + zipLE16(0)
+            out += zipLE32(entry.crc ?? crc32(entry.data))
+            out += zip64 ? zipLE32(0xFFFF_FFFF) + zipLE32(0xFFFF_FFFF) : zipLE32(UInt32(entry.data.count)) + zipLE32(UInt32(size))
+            out += zipLE16(UInt16(name.count)) + zipLE16(UInt16(extra.count)) + zipLE16(0) + zipLE16(0) + zipLE16(0) + zipLE32(0)
+            out += (zip64 ? zipLE32(0xFFFF_FFFF) : zipLE32(UInt32(offset))) + name + extra
         }
         let directorySize = UInt64(out.count) - directoryOffset
         if zip64 {
             let recordOffset = UInt64(out.count)
-            out += le32(0x0606_4b50) + le64(44) + le16(45) + le16(45) + le32(0) + le32(0)
-            out += le64(UInt64(entries.count)) + le64(UInt64(entries.count)) + le64(directorySize) + le64(directoryOffset)
-            out += le32(0x0706_4b50) + le32(0) + le64(recordOffset) + le32(1)
-            out += le32(0x0605_4b50) + le16(0xFFFF) + le16(0xFFFF) + le16(0xFFFF) + le16(0xFFFF)
-            out += le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) + le16(0)
+            out += zipLE32(0x0606_4b50) + zipLE64(44) + zipLE16(45) + zipLE16(45) + zipLE32(0) + zipLE32(0)
+            out += zipLE64(UInt64(entries.count)) + zipLE64(UInt64(entries.count)) + zipLE64(directorySize) + zipLE64(directoryOffset)
+            out += zipLE32(0x0706_4b50) + zipLE32(0) + zipLE64(recordOffset) + zipLE32(1)
+            out += zipLE32(0x0605_4b50) + zipLE16(0xFFFF) + zipLE16(0xFFFF) + zipLE16(0xFFFF) + zipLE16(0xFFFF)
+            out += zipLE32(0xFFFF_FFFF) + zipLE32(0xFFFF_FFFF) + zipLE16(0)
         } else {
-            out += le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(entries.count)) + le16(UInt16(entries.count))
-            out += le32(UInt32(directorySize)) + le32(UInt32(directoryOffset)) + le16(0)
+            out += zipLE32(0x0605_4b50) + zipLE16(0) + zipLE16(0) + zipLE16(UInt16(entries.count)) + zipLE16(UInt16(entries.count))
+            out += zipLE32(UInt32(directorySize)) + zipLE32(UInt32(directoryOffset)) + zipLE16(0)
         }
         return out
     }
@@ -80,13 +80,13 @@ struct TestZipBuilder {
     }
 }
 
-func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
-func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }
-func le64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8((value >> (8 * UInt64($0))) & 0xFF) } }
+func zipLE16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
+func zipLE32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) } }
+func zipLE64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8((value >> (8 * UInt64($0))) & 0xFF) } }
 
 /// Expects `body` to throw an error of type `E`, and returns it.
 @discardableResult
-func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) -> E? {
+func expectZipPickleThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) -> E? {
     do {
         try body()
         Issue.record("expected \(E.self) but nothing was thrown", sourceLocation: sourceLocation)
@@ -134,21 +134,21 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
         let bytes = builder.build()
         // Off by default (zero-copy); on request the mismatch is reported.
         #expect(try archive(bytes).contents(ofEntryNamed: "x").count == 3)
-        let error = expectThrows(ZipError.self) {
+        let error = expectZipPickleThrows(ZipError.self) {
             _ = try archive(bytes, limits: ZipLimits(verifyStoredChecksums: true)).contents(ofEntryNamed: "x")
         }
         #expect(error == .checksumMismatch(entry: "x", expected: 0x1234_5678, actual: TestZipBuilder().crc32([9, 9, 9])))
     }
 
     @Test func rejectsNonZipAndTruncatedDirectories() throws {
-        #expect(expectThrows(ZipError.self) { _ = try archive(Array(repeating: 0x41, count: 100)) } == .missingEndRecord)
+        #expect(expectZipPickleThrows(ZipError.self) { _ = try archive(Array(repeating: 0x41, count: 100)) } == .missingEndRecord)
         var builder = TestZipBuilder()
         builder.add("x", [1, 2, 3])
         var bytes = builder.build()
         // Point the end record's directory offset past the end of the file.
         let end = bytes.count - 22
-        bytes.replaceSubrange((end + 16)..<(end + 20), with: le32(UInt32(bytes.count)))
-        let error = expectThrows(ZipError.self) { _ = try archive(bytes) }
+        bytes.replaceSubrange((end + 16)..<(end + 20), with: zipLE32(UInt32(bytes.count)))
+        let error = expectZipPickleThrows(ZipError.self) { _ = try archive(bytes) }
         #expect(error.map { "\($0)" }?.contains("outside the file") == true)
     }
 
@@ -158,8 +158,8 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
         var bytes = builder.build()
         // Central directory compressed/uncompressed sizes of the only entry: claim 1 MiB.
         let directory = bytes.count - 22 - (46 + 3)
-        bytes.replaceSubrange((directory + 20)..<(directory + 28), with: le32(1 << 20) + le32(1 << 20))
-        let error = expectThrows(ZipError.self) { _ = try archive(bytes) }
+        bytes.replaceSubrange((directory + 20)..<(directory + 28), with: zipLE32(1 << 20) + zipLE32(1 << 20))
+        let error = expectZipPickleThrows(ZipError.self) { _ = try archive(bytes) }
         #expect(error.map { "\($0)" }?.contains("past the end of the file") == true)
     }
 
@@ -167,14 +167,14 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
         var builder = TestZipBuilder()
         builder.add("same", "a")
         builder.add("same", "b")
-        #expect(expectThrows(ZipError.self) { _ = try archive(builder.build()) } == .duplicateEntry("same"))
+        #expect(expectZipPickleThrows(ZipError.self) { _ = try archive(builder.build()) } == .duplicateEntry("same"))
 
         var single = TestZipBuilder()
         single.add("x", "a")
         var bytes = single.build()
         let end = bytes.count - 22
-        bytes.replaceSubrange((end + 8)..<(end + 12), with: le16(60000) + le16(60000))
-        let error = expectThrows(ZipError.self) { _ = try archive(bytes) }
+        bytes.replaceSubrange((end + 8)..<(end + 12), with: zipLE16(60000) + zipLE16(60000))
+        let error = expectZipPickleThrows(ZipError.self) { _ = try archive(bytes) }
         #expect(error.map { "\($0)" }?.contains("declares 60000 entries") == true)
     }
 
@@ -213,7 +213,7 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
     @Test func refusesZipBombThatInflatesPastDeclaredSize() throws {
         let zip = try ZipArchive(path: PickleFixtures.path("hostile/pickle/zip_bomb_deflate.bin"))
         let entry = try #require(zip.entries.first { $0.name.hasSuffix("data/0") })
-        let error = expectThrows(ZipError.self) { _ = try zip.contents(of: entry) }
+        let error = expectZipPickleThrows(ZipError.self) { _ = try zip.contents(of: entry) }
         #expect(error == .inflatedPastDeclaredSize(entry: entry.name, declared: 64))
         #expect(error.map { "\($0)" }?.contains("zip bomb") == true)
     }
@@ -223,13 +223,13 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
         let zip = try ZipArchive(path: path)
         let entry = try #require(zip.entries.first { $0.name.hasSuffix("data/0") })
         #expect(entry.uncompressedSize == 5 << 30)  // read from the ZIP64 extra field
-        let error = expectThrows(ZipError.self) { _ = try zip.contents(of: entry) }
+        let error = expectZipPickleThrows(ZipError.self) { _ = try zip.contents(of: entry) }
         #expect(error == .inflatedSizeOverCap(entry: entry.name, declared: 5 << 30, cap: 4 << 30))
         // A lower configured cap applies to small entries too.
         let capped = try ZipArchive(path: PickleFixtures.path("models/mpt-4h-f32-bin-deflated/pytorch_model.bin"),
                                     limits: ZipLimits(maxInflatedEntrySize: 16))
         let large = try #require(capped.entries.first { $0.uncompressedSize > 16 })
-        #expect(expectThrows(ZipError.self) { _ = try capped.contents(of: large) }
+        #expect(expectZipPickleThrows(ZipError.self) { _ = try capped.contents(of: large) }
             == .inflatedSizeOverCap(entry: large.name, declared: large.uncompressedSize, cap: 16))
     }
 
@@ -242,7 +242,7 @@ func expectThrows<E: Error>(_: E.Type, sourceLocation: SourceLocation = #_source
         var builder = TestZipBuilder()
         builder.entries.append(.init(name: "v", data: compressed, declaredSize: UInt64(entry.uncompressedSize + 1), method: 8))
         let short = try archive(builder.build())
-        let error = expectThrows(ZipError.self) { _ = try short.contents(ofEntryNamed: "v") }
+        let error = expectZipPickleThrows(ZipError.self) { _ = try short.contents(ofEntryNamed: "v") }
         #expect(error == .inflatedShort(entry: "v", declared: entry.uncompressedSize + 1, produced: entry.uncompressedSize))
     }
 }
