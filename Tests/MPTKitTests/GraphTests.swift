@@ -69,12 +69,21 @@ import Testing
         }
     }
 
-    /// The Composer-prefixed copy normalizes to the same graph, tensor for tensor, byte for byte.
-    @Test func composerPrefixMapsToTheSameGraph() throws {
+    /// Every naming scheme and container of the same weights normalizes to the same graph,
+    /// tensor for tensor, byte for byte.
+    @Test(arguments: [
+        ("mpt-4h-f32-composer", NamingScheme(dialect: .mpt, prefix: "model.")),
+        ("mpt-4h-f32-mosaicgpt", NamingScheme(dialect: .mosaicGPT, prefix: "")),
+        ("mpt-4h-f32-bin", NamingScheme(dialect: .mpt, prefix: "")),
+        ("mpt-4h-f32-bin-deflated", NamingScheme(dialect: .mpt, prefix: "")),
+    ])
+    func schemesMapToTheSameGraph(variant: String, scheme: NamingScheme) throws {
         let plain = try MPTModel(checkpoint: try CheckpointLoader.open(TestPaths.model("mpt-4h-f32")))
-        let composer = try MPTModel(checkpoint: try CheckpointLoader.open(TestPaths.model("mpt-4h-f32-composer")))
-        #expect(composer.scheme == NamingScheme(dialect: .mpt, prefix: "model."))
-        #expect(plain.config == composer.config)
+        let composer = try MPTModel(checkpoint: try CheckpointLoader.open(TestPaths.model(variant)))
+        #expect(composer.scheme == scheme)
+        var config = composer.config
+        config.noBias = plain.config.noBias  // mosaic_gpt's config spells no_bias explicitly; the rest must agree
+        #expect(plain.config == config)
         #expect(Set(plain.tensors.keys) == Set(composer.tensors.keys))
         for tensor in plain.orderedTensors {
             guard case let .dense(a)? = plain.tensors[tensor], case let .dense(b)? = composer.tensors[tensor] else {
