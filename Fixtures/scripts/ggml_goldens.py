@@ -100,14 +100,23 @@ def write_peer_gguf(manifest: dict) -> None:
     writer.close()
 
     metadata = [{"key": "general.architecture", "type": "STRING", "value": "testarch"}]
+    # Values as text (exact for 64-bit integers; floats as Python repr of the stored value).
+    def text(value):
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
     for key, value, vtype in kv:
-        metadata.append({"key": key, "type": vtype.name, "value": value})
+        stored = float(np.float32(value)) if vtype == gguf.GGUFValueType.FLOAT32 else value
+        metadata.append({"key": key, "type": vtype.name, "value": text(stored)})
     metadata += [
-        {"key": "test.array_i32", "type": "ARRAY", "element_type": "INT32", "value": [1, -2, 3]},
-        {"key": "test.array_f32", "type": "ARRAY", "element_type": "FLOAT32", "value": [0.5, -1.25]},
+        {"key": "test.array_i32", "type": "ARRAY", "element_type": "INT32", "value": text([1, -2, 3])},
+        {"key": "test.array_f32", "type": "ARRAY", "element_type": "FLOAT32", "value": text([0.5, -1.25])},
         {"key": "test.array_str", "type": "ARRAY", "element_type": "STRING", "value": ["a", "", "<|endoftext|>"]},
-        {"key": "test.array_nested", "type": "ARRAY", "element_type": "ARRAY", "value": [[1, 2], [3]]},
-        {"key": "test.array_u8", "type": "ARRAY", "element_type": "UINT8", "value": [1, 2, 255]},
+        {"key": "test.array_nested", "type": "ARRAY", "element_type": "ARRAY", "inner_element_type": "INT32",
+         "value": text([[1, 2], [3]])},
+        {"key": "test.array_u8", "type": "ARRAY", "element_type": "UINT8", "value": text([1, 2, 255])},
     ]
     # Cross-check with the peer's own reader.
     reader = gguf.GGUFReader(str(path))
