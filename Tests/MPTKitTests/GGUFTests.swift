@@ -134,6 +134,9 @@ private func temporaryPath(_ name: String) -> String {
     let output = temporaryPath("roundtrip.gguf")
     defer { try? FileManager.default.removeItem(atPath: output) }
     try writer.write(to: output)
+    if let keep = ProcessInfo.processInfo.environment["MPTKIT_GGUF_ROUNDTRIP_OUT"] {
+        try writer.write(to: keep)
+    }
 
     let file = try GGUFFile.read(path: output)
     #expect(file.alignment == 64)

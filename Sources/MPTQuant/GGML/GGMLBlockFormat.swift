@@ -27,32 +27,40 @@ enum GGMLBlockBits {
         HalfConversion.floatFromF16Scalar(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
     }
 
-    /// `x + 1.5 × 2²³`: adding it to a float of magnitude below 2²² rounds to an integer
+    /// `1.5 × 2²³`: adding it to a float of magnitude below 2²² rounds to an integer
     /// (nearest-even) whose value sits in the low mantissa bits.
     static let roundingMagic: Float = 12_582_912
 
     /// Round-to-nearest-even of each lane as integers and as floats (exact for |x| < 2²²).
     @inline(__always)
-    static func roundNearestEven(_ x: SIMD16<Float>) -> (integers: SIMD16<Int32>, floats: SIMD16<Float>) {
-        let shifted = x + SIMD16(repeating: roundingMagic)
-        let integers = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- roundingMagic.bitPattern.asInt32
-        return (integers, shifted - SIMD16(repeating: roundingMagic))
+    static func roundNearestEven(_ x: SIMD8<Float>) -> (integers: SIMD8<Int32>, floats: SIMD8<Float>) {
+        let shifted = x + SIMD8(repeating: roundingMagic)
+        let integers = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- roundingMagic.bitPattern.asInt32
+        return (integers, shifted - SIMD8(repeating: roundingMagic))
     }
 
     /// Lanes' magnitudes (sign bit cleared).
     @inline(__always)
-    static func magnitude(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+    static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+    }
+
+    /// Largest magnitude in 32 values (NaN lanes may or may not win; not specified).
+    @inline(__always)
+    static func absoluteMax32(_ values: UnsafePointer<Float>) -> Float {
+        let first = pointwiseMax(magnitude(load8(values, 0)), magnitude(load8(values, 8)))
+        let second = pointwiseMax(magnitude(load8(values, 16)), magnitude(load8(values, 24)))
+        return pointwiseMax(first, second).max()
     }
 
     @inline(__always)
-    static func load16(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD16<Float> {
-        UnsafeRawPointer(values + index).loadUnaligned(as: SIMD16<Float>.self)
+    static func load8(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     @inline(__always)
-    static func store16(_ lanes: SIMD16<Float>, _ values: UnsafeMutablePointer<Float>, _ index: Int) {
-        UnsafeMutableRawPointer(values + index).storeBytes(of: lanes, as: SIMD16<Float>.self)
+    static func store8(_ lanes: SIMD8<Float>, _ values: UnsafeMutablePointer<Float>, _ index: Int) {
+        UnsafeMutableRawPointer(values + index).storeBytes(of: lanes, as: SIMD8<Float>.self)
     }
 }
 

@@ -31,9 +31,7 @@ enum GGMLQ4_0: GGMLBlockFormat {
     }
 
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        let low = GGMLBlockBits.load16(values, 0)
-        let high = GGMLBlockBits.load16(values, 16)
-        let amax = pointwiseMax(GGMLBlockBits.magnitude(low), GGMLBlockBits.magnitude(high)).max()
+        let amax = GGMLBlockBits.absoluteMax32(values)
         var signedMax: Float = 0
         if amax > 0 {
             for index in 0..<blockSize where abs(values[index]) == amax {
@@ -44,10 +42,12 @@ enum GGMLQ4_0: GGMLBlockFormat {
         let scale = signedMax / -8
         let inverse: Float = scale != 0 ? 1 / scale : 0
         GGMLBlockBits.storeHalf(scale, to: block)
-        let offset = SIMD16<Float>(repeating: 8.5)
-        let lowNibbles = nibbles(low * inverse + offset)
-        let highNibbles = nibbles(high * inverse + offset)
-        (block + 2).storeBytes(of: lowNibbles | (highNibbles &<< 4), as: SIMD16<UInt8>.self)
+        let offset = SIMD8<Float>(repeating: 8.5)
+        for part in 0..<2 {
+            let low = nibbles(GGMLBlockBits.load8(values, 8 * part) * inverse + offset)
+            let high = nibbles(GGMLBlockBits.load8(values, 16 + 8 * part) * inverse + offset)
+            (block + 2 + 8 * part).storeBytes(of: low | (high &<< 4), as: SIMD8<UInt8>.self)
+        }
     }
 
     static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
@@ -61,12 +61,14 @@ enum GGMLQ4_0: GGMLBlockFormat {
 
     static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
         let scale = GGMLBlockBits.loadHalf(from: block)
-        let bytes = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
-        let eight = SIMD16<Int32>(repeating: 8)
-        let low = SIMD16<Int32>(truncatingIfNeeded: bytes & 0x0F) &- eight
-        let high = SIMD16<Int32>(truncatingIfNeeded: bytes &>> 4) &- eight
-        GGMLBlockBits.store16(SIMD16<Float>(low) * scale, values, 0)
-        GGMLBlockBits.store16(SIMD16<Float>(high) * scale, values, 16)
+        let eight = SIMD8<Int32>(repeating: 8)
+        for part in 0..<2 {
+            let bytes = block.loadUnaligned(fromByteOffset: 2 + 8 * part, as: SIMD8<UInt8>.self)
+            let low = SIMD8<Int32>(truncatingIfNeeded: bytes & 0x0F) &- eight
+            let high = SIMD8<Int32>(truncatingIfNeeded: bytes &>> 4) &- eight
+            GGMLBlockBits.store8(SIMD8<Float>(low) * scale, values, 8 * part)
+            GGMLBlockBits.store8(SIMD8<Float>(high) * scale, values, 16 + 8 * part)
+        }
     }
 
     /// `min(15, trunc(t))` for `t = x/d + 8.5` (never negative for finite input); NaN gives 0.
@@ -76,13 +78,13 @@ enum GGMLQ4_0: GGMLBlockFormat {
         return UInt8(min(shifted, 15))
     }
 
-    /// Lane-wise `nibble`: truncation of a non-negative value is its floor.
+    /// Lane-wise `nibble`: `t` is capped to [0, 15] (NaN to 0), then floored, which equals
+    /// truncation for non-negative values.
     @inline(__always)
-    static func nibbles(_ shifted: SIMD16<Float>) -> SIMD16<UInt8> {
-        let positive = shifted.replacing(with: 0, where: .!(shifted .> 0))
-        let capped = positive.replacing(with: 15, where: positive .> 15)
+    static func nibbles(_ shifted: SIMD8<Float>) -> SIMD8<UInt8> {
+        let capped = pointwiseMin(shifted, SIMD8(repeating: 15)).replacing(with: 0, where: .!(shifted .> 0))
         var (integers, floats) = GGMLBlockBits.roundNearestEven(capped)
         integers.replace(with: integers &- 1, where: floats .> capped)
-        return SIMD16<UInt8>(truncatingIfNeeded: integers)
+        return SIMD8<UInt8>(truncatingIfNeeded: integers)
     }
 }

@@ -23,16 +23,14 @@ enum GGMLQ8_0: GGMLBlockFormat {
     }
 
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        let low = GGMLBlockBits.load16(values, 0)
-        let high = GGMLBlockBits.load16(values, 16)
-        let amax = pointwiseMax(GGMLBlockBits.magnitude(low), GGMLBlockBits.magnitude(high)).max()
+        let amax = GGMLBlockBits.absoluteMax32(values)
         let scale = amax / 127
         let inverse: Float = scale != 0 ? 1 / scale : 0
         GGMLBlockBits.storeHalf(scale, to: block)
-        let quantsLow = roundHalfAway(low * inverse)
-        let quantsHigh = roundHalfAway(high * inverse)
-        (block + 2).storeBytes(of: quantsLow, as: SIMD16<Int8>.self)
-        (block + 18).storeBytes(of: quantsHigh, as: SIMD16<Int8>.self)
+        for part in 0..<4 {
+            let quants = roundHalfAway(GGMLBlockBits.load8(values, 8 * part) * inverse)
+            (block + 2 + 8 * part).storeBytes(of: quants, as: SIMD8<Int8>.self)
+        }
     }
 
     static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
@@ -44,31 +42,29 @@ enum GGMLQ8_0: GGMLBlockFormat {
 
     static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
         let scale = GGMLBlockBits.loadHalf(from: block)
-        for half in 0..<2 {
-            let quants = block.loadUnaligned(fromByteOffset: 2 + 16 * half, as: SIMD16<Int8>.self)
-            let floats = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: quants))
-            GGMLBlockBits.store16(floats * scale, values, 16 * half)
+        for part in 0..<4 {
+            let quants = block.loadUnaligned(fromByteOffset: 2 + 8 * part, as: SIMD8<Int8>.self)
+            let floats = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: quants))
+            GGMLBlockBits.store8(floats * scale, values, 8 * part)
         }
     }
 
-    /// `roundf` per lane (half away from zero) saturated to int8; NaN gives 0. Magnitudes are
-    /// capped at 256 first (they saturate anyway), which keeps the rounding trick exact.
+    /// `roundf` per lane (half away from zero) with magnitudes capped at 127 (quants never exceed
+    /// it for finite input: |x / d| ≤ 127 up to rounding); NaN gives 0.
     @inline(__always)
-    static func roundHalfAway(_ x: SIMD16<Float>) -> SIMD16<Int8> {
-        let uncapped = GGMLBlockBits.magnitude(x)
-        let magnitude = uncapped.replacing(with: 256, where: .!(uncapped .< 256))
+    static func roundHalfAway(_ x: SIMD8<Float>) -> SIMD8<Int8> {
+        let magnitude = pointwiseMin(GGMLBlockBits.magnitude(x), SIMD8(repeating: 127))
         var (integers, floats) = GGMLBlockBits.roundNearestEven(magnitude)
         integers.replace(with: integers &+ 1, where: magnitude - floats .== 0.5)
         integers.replace(with: 0 &- integers, where: x .< 0)
         integers.replace(with: 0, where: x .!= x)
-        let saturated = integers.clamped(lowerBound: SIMD16(repeating: -128), upperBound: SIMD16(repeating: 127))
-        return SIMD16<Int8>(truncatingIfNeeded: saturated)
+        return SIMD8<Int8>(truncatingIfNeeded: integers)
     }
 
-    /// `Int8(x)` for an already-rounded float, saturating; NaN gives 0.
+    /// `Int8(x)` for an already-rounded float, capped at ±127 like the SIMD twin; NaN gives 0.
     @inline(__always)
     static func saturatingInt8(_ x: Float) -> Int8 {
         if x.isNaN { return 0 }
-        return Int8(min(max(x, -128), 127))
+        return Int8(min(max(x, -127), 127))
     }
 }
