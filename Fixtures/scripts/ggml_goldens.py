@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Goldens for MPTKit's ggml block quantizers and GGUF reader, made with the `gguf` PyPI package.
+
+Usage:
+  python3 Fixtures/scripts/ggml_goldens.py            # (re)generate Fixtures/goldens/ggml/
+  python3 Fixtures/scripts/ggml_goldens.py --check F  # read a GGUF file (e.g. one MPTKit wrote)
+                                                      # with gguf.GGUFReader and print it
+
+Outputs (all little-endian raw bytes, described by manifest.json):
+  <input>.f32.bin           float32 inputs, row-major
+  <input>.<type>.bin        gguf.quants.quantize(input, type) bytes (Q8_0, Q4_0)
+  <input>.<type>.deq.bin    gguf.quants.dequantize of those bytes, float32
+  peer.gguf                 a GGUF file written by gguf.GGUFWriter (metadata of every type,
+                            F32/F16/Q8_0/Q4_0 tensors); peer.<tensor>.bin holds each tensor's bytes
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import gguf
+from gguf import GGMLQuantizationType as Q
+
+OUT = Path(__file__).resolve().parent.parent / "goldens" / "ggml"
+TYPES = {"q8_0": Q.Q8_0, "q4_0": Q.Q4_0}
+
+
+def inputs() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(1234)
+    wide = rng.standard_normal((4, 256)).astype(np.float32)
+    wide[0, 0:32] = 0.0                                     # all-zero block (positive zeros)
+    wide[0, 32:64] = np.arange(32, dtype=np.float32) - 16.5  # Q8_0 halves: d = 16.5/127
+    # Q8_0 exact ties: amax 127 gives d = 1, id = 1, so x.5 rounds away from zero.
+    wide[1, 0:32] = np.array([127.0, -0.5, 0.5, 1.5, -1.5, 2.5, -2.5, 126.5] * 4, dtype=np.float32)
+    # Q4_0 exact ties: max -8 gives d = 1, id = 1: x + 8.5 lands on integers.
+    wide[1, 32:64] = np.array([-8.0, -0.5, 0.5, -7.5, 6.5, 7.0, -4.5, 3.5] * 4, dtype=np.float32)
+    # Equal magnitudes of both signs: the first one fixes the sign of d.
+    wide[1, 64:96] = rng.uniform(-2, 2, 32).astype(np.float32)
+    wide[1, 66] = 3.0
+    wide[1, 70] = -3.0
+    wide[2, 0:32] *= 1e7                                    # d overflows f16 to inf (id stays finite)
+    wide[2, 32:64] *= 1e4
+    wide[3, 0:32] *= 1e-6                                   # d underflows to an f16 subnormal
+    wide[3, 32:64] = rng.standard_normal(32).astype(np.float32) * 1e-9  # d rounds to f16 zero
+    narrow = (rng.standard_normal((3, 64)) * np.array([[0.01], [1.0], [100.0]])).astype(np.float32)
+    narrow[2, 0:32] = -narrow[2, 0:32]
+    narrow[1, 5] = 0.0
+    return {"wide_4x256": wide, "narrow_3x64": narrow}
+
+
+def write_peer_gguf(manifest: dict) -> None:
+    path = OUT / "peer.gguf"
+    writer = gguf.GGUFWriter(str(path), arch="testarch")
+    kv = [
+        ("test.u8", 200, gguf.GGUFValueType.UINT8),
+        ("test.i8", -100, gguf.GGUFValueType.INT8),
+        ("test.u16", 60000, gguf.GGUFValueType.UINT16),
+        ("test.i16", -30000, gguf.GGUFValueType.INT16),
+        ("test.u32", 4000000000, gguf.GGUFValueType.UINT32),
+        ("test.i32", -2000000000, gguf.GGUFValueType.INT32),
+        ("test.f32", 0.1, gguf.GGUFValueType.FLOAT32),
+        ("test.bool_true", True, gguf.GGUFValueType.BOOL),
+        ("test.bool_false", False, gguf.GGUFValueType.BOOL),
+        ("test.string", "héllo, ĝguf ✓", gguf.GGUFValueType.STRING),
+        ("test.u64", 18000000000000000000, gguf.GGUFValueType.UINT64),
+        ("test.i64", -9000000000000000000, gguf.GGUFValueType.INT64),
+        ("test.f64", 2.718281828459045, gguf.GGUFValueType.FLOAT64),
+    ]
+    for key, value, vtype in kv:
+        writer.add_key_value(key, value, vtype)
+    writer.add_array("test.array_i32", [1, -2, 3])
+    writer.add_array("test.array_f32", [0.5, -1.25])
+    writer.add_array("test.array_str", ["a", "", "<|endoftext|>"])
+    writer.add_array("test.array_nested", [[1, 2], [3]])
+    writer.add_key_value("test.array_u8", [1, 2, 255], gguf.GGUFValueType.ARRAY, sub_type=gguf.GGUFValueType.UINT8)
+
+    rng = np.random.default_rng(99)
+    f32 = rng.standard_normal((3, 64)).astype(np.float32)
+    f16 = rng.standard_normal((2, 3, 32)).astype(np.float16)
+    q_src = rng.standard_normal((4, 64)).astype(np.float32)
+    q8 = gguf.quants.quantize(q_src, Q.Q8_0)
+    q4 = gguf.quants.quantize(q_src, Q.Q4_0)
+    vec = rng.standard_normal(7).astype(np.float32)  # odd length: padding after it
+    tensors = [
+        ("weights.f32", f32, None, "F32", list(f32.shape)),
+        ("weights.f16", f16, None, "F16", list(f16.shape)),
+        ("weights.q8_0", q8, Q.Q8_0, "Q8_0", [4, 64]),
+        ("bias.vec", vec, None, "F32", [7]),
+        ("weights.q4_0", q4, Q.Q4_0, "Q4_0", [4, 64]),
+    ]
+    entries = []
+    for name, array, raw_dtype, type_name, shape in tensors:
+        writer.add_tensor(name, array, raw_dtype=raw_dtype)
+        data_file = f"peer.{name}.bin"
+        (OUT / data_file).write_bytes(array.tobytes())
+        entries.append({"name": name, "type": type_name, "shape": shape, "data": data_file})
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+    metadata = [{"key": "general.architecture", "type": "STRING", "value": "testarch"}]
+    # Values as text (exact for 64-bit integers; floats as Python repr of the stored value).
+    def text(value):
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+    for key, value, vtype in kv:
+        stored = float(np.float32(value)) if vtype == gguf.GGUFValueType.FLOAT32 else value
+        metadata.append({"key": key, "type": vtype.name, "value": text(stored)})
+    metadata += [
+        {"key": "test.array_i32", "type": "ARRAY", "element_type": "INT32", "value": text([1, -2, 3])},
+        {"key": "test.array_f32", "type": "ARRAY", "element_type": "FLOAT32", "value": text([0.5, -1.25])},
+        {"key": "test.array_str", "type": "ARRAY", "element_type": "STRING", "value": ["a", "", "<|endoftext|>"]},
+        {"key": "test.array_nested", "type": "ARRAY", "element_type": "ARRAY", "inner_element_type": "INT32",
+         "value": text([[1, 2], [3]])},
+        {"key": "test.array_u8", "type": "ARRAY", "element_type": "UINT8", "value": text([1, 2, 255])},
+    ]
+    # Cross-check with the peer's own reader.
+    reader = gguf.GGUFReader(str(path))
+    assert [f.name for f in reader.fields.values()][3:] == [m["key"] for m in metadata], "key order"
+    manifest["peer_gguf"] = {"file": "peer.gguf", "version": 3, "alignment": 32,
+                             "metadata": metadata, "tensors": entries}
+
+
+def generate() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    manifest: dict = {"generator": f"gguf {gguf.__version__ if hasattr(gguf, '__version__') else '0.19.0'}, numpy {np.__version__}",
+                      "inputs": []}
+    for name, array in inputs().items():
+        (OUT / f"{name}.f32.bin").write_bytes(array.tobytes())
+        entry = {"name": name, "shape": list(array.shape), "input": f"{name}.f32.bin"}
+        for tag, qtype in TYPES.items():
+            quantized = gguf.quants.quantize(array, qtype)
+            restored = gguf.quants.dequantize(quantized, qtype).astype(np.float32)
+            (OUT / f"{name}.{tag}.bin").write_bytes(quantized.tobytes())
+            (OUT / f"{name}.{tag}.deq.bin").write_bytes(restored.tobytes())
+            entry[tag] = f"{name}.{tag}.bin"
+            entry[f"{tag}_dequantized"] = f"{name}.{tag}.deq.bin"
+        manifest["inputs"].append(entry)
+    write_peer_gguf(manifest)
+    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {OUT}")
+
+
+def check(path: str) -> None:
+    reader = gguf.GGUFReader(path)
+    print(f"GGUFReader opened {path}: {len(reader.fields)} fields, {len(reader.tensors)} tensors, alignment {reader.alignment}")
+    for field in reader.fields.values():
+        kinds = [t.name for t in field.types]
+        if field.types and field.types[0] == gguf.GGUFValueType.ARRAY and field.types[-1] != gguf.GGUFValueType.ARRAY:
+            value = field.contents()
+        else:
+            try:
+                value = field.contents()
+            except Exception as error:  # nested arrays: contents() is not supported everywhere
+                value = f"<{error}>"
+        print(f"  {field.name} {kinds} = {value!r}"[:160])
+    for tensor in reader.tensors:
+        data = np.asarray(tensor.data)
+        extra = ""
+        if tensor.tensor_type in (Q.Q8_0, Q.Q4_0):
+            values = gguf.quants.dequantize(data, tensor.tensor_type)
+            extra = f" dequantized sum {float(values.sum()):.6f}"
+        elif tensor.tensor_type in (Q.F32, Q.F16):
+            extra = f" sum {float(data.astype(np.float64).sum()):.6f}"
+        print(f"  tensor {tensor.name} {tensor.tensor_type.name} shape(ne) {list(tensor.shape)} "
+              f"offset {tensor.data_offset} bytes {tensor.n_bytes}{extra}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        check(sys.argv[2])
+    else:
+        generate()

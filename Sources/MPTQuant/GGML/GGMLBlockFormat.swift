@@ -1,0 +1,69 @@
+import MPTCore
+import MPTFormats
+
+/// One ggml block format: quantize `blockSize` floats into `typeSize` bytes and back, each with a
+/// scalar reference and a SIMD twin that must give identical bytes and floats.
+///
+/// The pointers must address a whole block; callers (`GGMLQuantizer`) check buffer sizes.
+protocol GGMLBlockFormat {
+    static var type: GGMLType { get }
+    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
+    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
+    static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>)
+    static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>)
+}
+
+/// Helpers shared by the block formats.
+enum GGMLBlockBits {
+    /// Stores `value` as little-endian binary16 (round-to-nearest-even, like `GGML_FP32_TO_FP16`).
+    @inline(__always)
+    static func storeHalf(_ value: Float, to block: UnsafeMutableRawPointer) {
+        block.storeBytes(of: HalfConversion.f16FromFloatScalar(value).littleEndian, as: UInt16.self)
+    }
+
+    /// Loads the little-endian binary16 at the start of a block as `Float`.
+    @inline(__always)
+    static func loadHalf(from block: UnsafeRawPointer) -> Float {
+        HalfConversion.floatFromF16Scalar(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
+    }
+
+    /// `1.5 × 2²³`: adding it to a float of magnitude below 2²² rounds to an integer
+    /// (nearest-even) whose value sits in the low mantissa bits.
+    static let roundingMagic: Float = 12_582_912
+
+    /// Round-to-nearest-even of each lane as integers and as floats (exact for |x| < 2²²).
+    @inline(__always)
+    static func roundNearestEven(_ x: SIMD8<Float>) -> (integers: SIMD8<Int32>, floats: SIMD8<Float>) {
+        let shifted = x + SIMD8(repeating: roundingMagic)
+        let integers = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- roundingMagic.bitPattern.asInt32
+        return (integers, shifted - SIMD8(repeating: roundingMagic))
+    }
+
+    /// Lanes' magnitudes (sign bit cleared).
+    @inline(__always)
+    static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+    }
+
+    /// Largest magnitude in 32 values (NaN lanes may or may not win; not specified).
+    @inline(__always)
+    static func absoluteMax32(_ values: UnsafePointer<Float>) -> Float {
+        let first = pointwiseMax(magnitude(load8(values, 0)), magnitude(load8(values, 8)))
+        let second = pointwiseMax(magnitude(load8(values, 16)), magnitude(load8(values, 24)))
+        return pointwiseMax(first, second).max()
+    }
+
+    @inline(__always)
+    static func load8(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store8(_ lanes: SIMD8<Float>, _ values: UnsafeMutablePointer<Float>, _ index: Int) {
+        UnsafeMutableRawPointer(values + index).storeBytes(of: lanes, as: SIMD8<Float>.self)
+    }
+}
+
+extension UInt32 {
+    @inline(__always) var asInt32: Int32 { Int32(bitPattern: self) }
+}

@@ -1,0 +1,70 @@
+import MPTFormats
+
+/// ggml `Q8_0`: blocks of 32 values stored as a binary16 scale `d = amax / 127` followed by 32
+/// int8 quants `round(x / d)` (half away from zero), byte-identical to `quantize_row_q8_0_ref`.
+/// The quants use `id = 1 / d` computed from the f32 `d`, before `d` is rounded to f16.
+enum GGMLQ8_0: GGMLBlockFormat {
+    static let type = GGMLType.q8_0
+    static let blockSize = 32
+
+    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        var amax: Float = 0
+        for index in 0..<blockSize {
+            let magnitude = abs(values[index])
+            amax = amax > magnitude ? amax : magnitude
+        }
+        let scale = amax / 127
+        let inverse: Float = scale != 0 ? 1 / scale : 0
+        GGMLBlockBits.storeHalf(scale, to: block)
+        let quants = (block + 2).assumingMemoryBound(to: Int8.self)
+        for index in 0..<blockSize {
+            quants[index] = saturatingInt8((values[index] * inverse).rounded(.toNearestOrAwayFromZero))
+        }
+    }
+
+    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        let amax = GGMLBlockBits.absoluteMax32(values)
+        let scale = amax / 127
+        let inverse: Float = scale != 0 ? 1 / scale : 0
+        GGMLBlockBits.storeHalf(scale, to: block)
+        for part in 0..<4 {
+            let quants = roundHalfAway(GGMLBlockBits.load8(values, 8 * part) * inverse)
+            (block + 2 + 8 * part).storeBytes(of: quants, as: SIMD8<Int8>.self)
+        }
+    }
+
+    static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
+        let scale = GGMLBlockBits.loadHalf(from: block)
+        for index in 0..<blockSize {
+            values[index] = Float(block.load(fromByteOffset: 2 + index, as: Int8.self)) * scale
+        }
+    }
+
+    static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
+        let scale = GGMLBlockBits.loadHalf(from: block)
+        for part in 0..<4 {
+            let quants = block.loadUnaligned(fromByteOffset: 2 + 8 * part, as: SIMD8<Int8>.self)
+            let floats = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: quants))
+            GGMLBlockBits.store8(floats * scale, values, 8 * part)
+        }
+    }
+
+    /// `roundf` per lane (half away from zero) with magnitudes capped at 127 (quants never exceed
+    /// it for finite input: |x / d| ≤ 127 up to rounding); NaN gives 0.
+    @inline(__always)
+    static func roundHalfAway(_ x: SIMD8<Float>) -> SIMD8<Int8> {
+        let magnitude = pointwiseMin(GGMLBlockBits.magnitude(x), SIMD8(repeating: 127))
+        var (integers, floats) = GGMLBlockBits.roundNearestEven(magnitude)
+        integers.replace(with: integers &+ 1, where: magnitude - floats .== 0.5)
+        integers.replace(with: 0 &- integers, where: x .< 0)
+        integers.replace(with: 0, where: x .!= x)
+        return SIMD8<Int8>(truncatingIfNeeded: integers)
+    }
+
+    /// `Int8(x)` for an already-rounded float, capped at ±127 like the SIMD twin; NaN gives 0.
+    @inline(__always)
+    static func saturatingInt8(_ x: Float) -> Int8 {
+        if x.isNaN { return 0 }
+        return Int8(min(max(x, -127), 127))
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import MPTCore
+import MPTFormats
+import MPTQuant
+import Testing
+
+/// The goldens made by `Fixtures/scripts/ggml_goldens.py` with the `gguf` PyPI package.
+enum GGMLGoldens {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").appendingPathComponent("goldens").appendingPathComponent("ggml")
+
+    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    static func bytes(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: url(name))) }
+
+    static func floats(_ name: String) throws -> [Float] {
+        let raw = try bytes(name)
+        return stride(from: 0, to: raw.count, by: 4).map { index in
+            Float(bitPattern: UInt32(raw[index]) | UInt32(raw[index + 1]) << 8 | UInt32(raw[index + 2]) << 16 | UInt32(raw[index + 3]) << 24)
+        }
+    }
+
+    static func manifest() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url("manifest.json")))
+        return try #require(object as? [String: Any])
+    }
+
+    struct Input {
+        let name: String
+        let shape: [Int]
+        let values: [Float]
+    }
+
+    static func inputs() throws -> [(input: Input, entry: [String: String])] {
+        let entries = try #require(try manifest()["inputs"] as? [[String: Any]])
+        return try entries.map { entry in
+            let name = try #require(entry["name"] as? String)
+            let shape = try #require(entry["shape"] as? [Int])
+            let values = try floats(try #require(entry["input"] as? String))
+            let files = entry.compactMapValues { $0 as? String }
+            return (Input(name: name, shape: shape, values: values), files)
+        }
+    }
+}
+
+private let goldenTypes: [(tag: String, type: GGMLType)] = [("q8_0", .q8_0), ("q4_0", .q4_0)]
+
+/// Bitwise equality that treats any two NaNs as equal.
+private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    return zip(lhs, rhs).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+}
+
+@Test func quantizersMatchGGUFPackageBytes() throws {
+    for (input, files) in try GGMLGoldens.inputs() {
+        for (tag, type) in goldenTypes {
+            let expected = try GGMLGoldens.bytes(try #require(files[tag]))
+            for kernel in GGMLKernel.allCases {
+                let produced = try GGMLQuantizer.quantize(input.values, as: type, kernel: kernel)
+                #expect(produced == expected, "\(input.name) \(type) \(kernel)")
+            }
+        }
+    }
+}
+
+@Test func rowQuantizerOnTwoThreadsMatchesGoldens() throws {
+    for (input, files) in try GGMLGoldens.inputs() {
+        for (tag, type) in goldenTypes {
+            let expected = try GGMLGoldens.bytes(try #require(files[tag]))
+            var produced = [UInt8](repeating: 0, count: expected.count)
+            try input.values.withUnsafeBufferPointer { source in
+                try produced.withUnsafeMutableBytes { target in
+                    try GGMLQuantizer.quantizeRows(source, rowLength: input.shape[1], as: type, into: target, threads: 2)
+                }
+            }
+            #expect(produced == expected, "\(input.name) \(type)")
+        }
+    }
+}
+
+@Test func dequantizersMatchGGUFPackageFloats() throws {
+    for (input, files) in try GGMLGoldens.inputs() {
+        for (tag, type) in goldenTypes {
+            let quantized = try GGMLGoldens.bytes(try #require(files[tag]))
+            let expected = try GGMLGoldens.floats(try #require(files["\(tag)_dequantized"]))
+            for kernel in GGMLKernel.allCases {
+                let restored = try GGMLQuantizer.dequantize(quantized, as: type, kernel: kernel)
+                #expect(sameFloats(restored, expected), "\(input.name) \(type) \(kernel)")
+            }
+        }
+    }
+}
+
+@Test func simdKernelsEqualScalarOnRandomAndEdgeInputs() throws {
+    var generator = SystemRandomNumberGenerator()
+    var values: [Float] = []
+    for block in 0..<512 {
+        let scale = Float(sign: .plus, exponent: (block % 40) - 20, significand: 1)
+        for _ in 0..<32 {
+            switch block % 4 {
+            case 0: values.append(Float.random(in: -1...1, using: &generator) * scale)
+            case 1: values.append(Float(Int.random(in: -254...254, using: &generator)) / 2) // many .5 ties
+            case 2: values.append(Float(Int.random(in: -16...16, using: &generator)) / 2)
+            default: values.append([0, -0.0, 1e30, -1e30, 65504, Float.leastNormalMagnitude / 4][Int.random(in: 0..<6, using: &generator)])
+            }
+        }
+    }
+    for type in GGMLQuantizer.supportedTypes {
+        let scalar = try GGMLQuantizer.quantize(values, as: type, kernel: .scalar)
+        let simd = try GGMLQuantizer.quantize(values, as: type, kernel: .simd)
+        #expect(scalar == simd, "\(type) quantize")
+        let restoredScalar = try GGMLQuantizer.dequantize(scalar, as: type, kernel: .scalar)
+        let restoredSIMD = try GGMLQuantizer.dequantize(scalar, as: type, kernel: .simd)
+        #expect(sameFloats(restoredScalar, restoredSIMD), "\(type) dequantize")
+    }
+}
+
+@Test func nonFiniteInputsDoNotTrapAndKernelsAgreeOnFiniteBlocks() throws {
+    var values = [Float](repeating: 0.25, count: 96)
+    values[3] = .nan
+    values[40] = .infinity
+    values[70] = -.infinity
+    for type in GGMLQuantizer.supportedTypes {
+        for kernel in GGMLKernel.allCases {
+            let bytes = try GGMLQuantizer.quantize(values, as: type, kernel: kernel)
+            #expect(bytes.count == 3 * type.typeSize)
+            _ = try GGMLQuantizer.dequantize(bytes, as: type, kernel: kernel)
+        }
+    }
+}
+
+@Test func quantizerRejectsPartialBlocksAndWrongBuffers() throws {
+    #expect(throws: GGMLQuantError.partialBlock(type: .q8_0, count: 33)) {
+        try GGMLQuantizer.quantize([Float](repeating: 1, count: 33), as: .q8_0)
+    }
+    #expect(throws: GGMLQuantError.unsupportedType(.q4_K)) {
+        try GGMLQuantizer.quantize([Float](repeating: 1, count: 256), as: .q4_K)
+    }
+    let values = [Float](repeating: 1, count: 64)
+    var tooSmall = [UInt8](repeating: 0, count: 10)
+    #expect(throws: GGMLQuantError.self) {
+        try values.withUnsafeBufferPointer { source in
+            try tooSmall.withUnsafeMutableBytes { try GGMLQuantizer.quantizeRows(source, rowLength: 64, as: .q4_0, into: $0) }
+        }
+    }
+}
+
+@Test func twoThreadRowQuantizerEqualsScalarOnLargeInput() throws {
+    let count = 1 << 18
+    let values = (0..<count).map { Float(sin(Double($0) * 0.001)) * Float($0 % 97) }
+    for type in GGMLQuantizer.supportedTypes {
+        var bytes = [UInt8](repeating: 0, count: try GGMLQuantizer.byteCount(elementCount: count, as: type))
+        try values.withUnsafeBufferPointer { source in
+            try bytes.withUnsafeMutableBytes {
+                try GGMLQuantizer.quantizeRows(source, rowLength: 4096, as: type, into: $0, threads: 2)
+            }
+        }
+        #expect(bytes == (try GGMLQuantizer.quantize(values, as: type, kernel: .scalar)), "\(type)")
+    }
+}
