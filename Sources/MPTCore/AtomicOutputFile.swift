@@ -111,6 +111,13 @@ public final class AtomicOutputFile {
             throw CoreError.cannotOpen(path: path, reason: "rename failed: \(String(cString: strerror(errno)))")
         }
         committed = true
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            _ = fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
     }
 }
 

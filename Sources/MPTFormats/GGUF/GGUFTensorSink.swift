@@ -1,13 +1,15 @@
+import MPTCore
+
 /// Where a `GGUFWriter` tensor source writes its bytes, in order, piece by piece. The writer
 /// checks that the pieces add up to exactly the tensor's byte size.
 public struct GGUFTensorSink {
-    let output: AtomicFileOutput
+    let output: AtomicOutputFile
     let tensor: String
     let expected: Int
     /// Bytes written so far for this tensor.
     public private(set) var written = 0
 
-    init(output: AtomicFileOutput, tensor: String, expected: Int) {
+    init(output: AtomicOutputFile, tensor: String, expected: Int) {
         self.output = output
         self.tensor = tensor
         self.expected = expected

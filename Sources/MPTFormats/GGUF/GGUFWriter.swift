@@ -72,25 +72,21 @@ public struct GGUFWriter {
         tensors.append(Tensor(name: name, dims: dims, type: type, byteCount: info.byteCount, source: source))
     }
 
-    /// Writes the file to `path` (via a temporary file in the same directory, fsync and rename).
-    public func write(to path: String) throws {
-        let output = try AtomicFileOutput(destination: path)
-        do {
-            try output.write(try headerBytes())
-            try output.writeZeros(padding(after: output.position))
-            for tensor in tensors {
-                var sink = GGUFTensorSink(output: output, tensor: tensor.name, expected: tensor.byteCount)
-                try tensor.source(&sink)
-                guard sink.written == tensor.byteCount else {
-                    throw GGUFError.tensorByteCount(tensor: tensor.name, expected: tensor.byteCount, produced: sink.written)
-                }
-                try output.writeZeros(padding(after: output.position))
+    /// Writes the file to `path` via a temporary file in the same directory, fsync and rename. An
+    /// existing file is replaced only when `overwrite` is true; on any error nothing is left behind.
+    public func write(to path: String, overwrite: Bool = true) throws {
+        let output = try AtomicOutputFile(path: path, overwrite: overwrite)
+        try output.write(try headerBytes())
+        try output.writeZeros(padding(after: output.bytesWritten))
+        for tensor in tensors {
+            var sink = GGUFTensorSink(output: output, tensor: tensor.name, expected: tensor.byteCount)
+            try tensor.source(&sink)
+            guard sink.written == tensor.byteCount else {
+                throw GGUFError.tensorByteCount(tensor: tensor.name, expected: tensor.byteCount, produced: sink.written)
             }
-            try output.commit()
-        } catch {
-            output.abandon()
-            throw error
+            try output.writeZeros(padding(after: output.bytesWritten))
         }
+        try output.commit()
     }
 
     /// Header, metadata and tensor infos (everything before the padding that precedes the data).
