@@ -8,6 +8,8 @@ public enum ReferenceError: Error, Sendable, Equatable, CustomStringConvertible 
     case tokenOutOfRange(position: Int, token: Int, vocabSize: Int)
     /// More tokens than the learned position table (or none at all).
     case badSequenceLength(Int, limit: Int)
+    /// A weight the model needs is not in the checkpoint.
+    case missingTensor(String)
     /// The configuration cannot be run (e.g. `d_model` not divisible by `n_heads`).
     case unsupportedConfig(String)
 
@@ -20,6 +22,7 @@ public enum ReferenceError: Error, Sendable, Equatable, CustomStringConvertible 
             return "token \(token) at position \(position) is outside the vocabulary of \(vocabSize)"
         case let .badSequenceLength(length, limit):
             return "sequence of \(length) tokens is not in 1...\(limit)"
+        case let .missingTensor(name): return "tensor \(name) is missing"
         case let .unsupportedConfig(what): return "unsupported model configuration: \(what)"
         }
     }
