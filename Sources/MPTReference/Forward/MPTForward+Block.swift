@@ -56,8 +56,8 @@ extension MPTForward {
         let d = config.dModel, heads = config.nHeads, headDim = config.headDim
         let scale = T(config.effectiveSoftmaxScale)
         let slopes = config.alibi ? ALiBi.slopes(heads: heads, biasMax: config.alibiBiasMax) : []
-        // `bias[key]` per head, rounded to Float like Hugging Face's float32 ALiBi tensor.
-        let biases: [[T]] = slopes.map { slope in (0..<length).map { T(ALiBi.bias(slope: slope, key: $0, length: length)) } }
+        // `bias[key]` per head, in T.
+        let biases: [[T]] = slopes.map { slope in (0..<length).map { ALiBi.bias(slope: slope, key: $0, length: length, as: T.self) } }
         DispatchQueue.concurrentPerform(iterations: heads) { head in
             let scores = ScratchBuffer<T>(count: length * length)
             let valuesTransposed = ScratchBuffer<T>(count: headDim * length)

@@ -12,6 +12,7 @@ enum ReferenceMath {
     @inlinable static func erf(_ x: Float) -> Float { libmErfFloat(x) }
     @inlinable static func erf(_ x: Double) -> Double { libmErf(x) }
     @inlinable static func exp2(_ x: Double) -> Double { libmExp2(x) }
+    @inlinable static func log(_ x: Double) -> Double { libmLog(x) }
 }
 
 @usableFromInline func libmExpFloat(_ x: Float) -> Float { expf(x) }
@@ -19,3 +20,4 @@ enum ReferenceMath {
 @usableFromInline func libmErfFloat(_ x: Float) -> Float { erff(x) }
 @usableFromInline func libmErf(_ x: Double) -> Double { erf(x) }
 @usableFromInline func libmExp2(_ x: Double) -> Double { exp2(x) }
+@usableFromInline func libmLog(_ x: Double) -> Double { log(x) }
