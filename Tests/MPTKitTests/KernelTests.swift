@@ -15,7 +15,7 @@ struct KernelTests {
     /// SIMD/threaded product vs the scalar twin on edge-heavy shapes: rows not a multiple of the
     /// 16-row panel, columns not a multiple of the 6-wide tile, depth not a multiple of 8 and
     /// longer than one reduction block. Tolerance: 1e-5 × Σ|aᵢ·bᵢ| (float summation order).
-    @Test(arguments: [(1, 1, 1), (5, 7, 9), (17, 13, 600), (33, 50, 1030), (16, 6, 512), (3, 200, 64)])
+    @Test(arguments: [(1, 1, 1), (5, 7, 9), (17, 13, 600), (33, 50, 1030), (16, 6, 512), (3, 200, 64), (40, 301, 700)])
     func matrixMultiplyMatchesScalar(shape: (Int, Int, Int)) throws {
         let (rows, columns, depth) = shape
         let a = noise(rows * depth, seed: 1), b = noise(columns * depth, seed: 2), bias = noise(columns, seed: 3)

@@ -85,8 +85,12 @@ public enum MatrixMultiply {
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         for row in 0..<rows {
-            let out = c + row * ldc
-            for column in columnRange { out[column] = bias?[column] ?? 0 }
+            let out = c + row * ldc + columnRange.lowerBound
+            if let bias {
+                out.update(from: bias + columnRange.lowerBound, count: columnRange.count)
+            } else {
+                out.update(repeating: 0, count: columnRange.count)
+            }
         }
         var blockStart = 0
         while blockStart < depth {
