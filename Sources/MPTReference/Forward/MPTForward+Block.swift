@@ -1,0 +1,87 @@
+import Dispatch
+import MPTGraph
+
+extension MPTForward {
+    /// One transformer block, updating `state` (`[length × d_model]`) in place.
+    func runBlock<T: ForwardScalar>(_ layer: Int, state: ScratchBuffer<T>, buffers: BlockBuffers<T>) throws {
+        let d = config.dModel
+        let length = state.count / d
+        let normed = buffers.normed, qkv = buffers.qkv, projected = buffers.projected, hidden = buffers.hidden
+
+        try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm1, .weight))
+        try linear(layer, .wqkv, rows: length, input: normed.readOnly, output: qkv.pointer)
+        if let clip = config.clipQKV, clip != 0 {  // `if self.clip_qkv:` in both peers: 0 means off
+            let limit = T(clip)
+            for index in 0..<qkv.count { qkv.pointer[index] = Activation.clamp(qkv.pointer[index], limit: limit) }
+        }
+        if config.qkLayerNorm {
+            try layerNorm(qkv.readOnly, inputStride: 3 * d, into: qkv.pointer, outputStride: 3 * d, rows: length, .block(layer, .qNorm, .weight))
+            try layerNorm(qkv.readOnly + d, inputStride: 3 * d, into: qkv.pointer + d, outputStride: 3 * d, rows: length, .block(layer, .kNorm, .weight))
+        }
+        attention(qkv: qkv, length: length, into: buffers.context)
+        try linear(layer, .outProj, rows: length, input: buffers.context.readOnly, output: projected.pointer)
+        addInPlace(state, projected)
+
+        try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm2, .weight))
+        try linear(layer, .upProj, rows: length, input: normed.readOnly, output: hidden.pointer)
+        applyGELU(hidden)
+        try linear(layer, .downProj, rows: length, input: hidden.readOnly, output: projected.pointer)
+        addInPlace(state, projected)
+    }
+
+    /// `state += delta`.
+    func addInPlace<T: ForwardScalar>(_ state: ScratchBuffer<T>, _ delta: ScratchBuffer<T>) {
+        let target = state.pointer, source = delta.readOnly
+        for index in 0..<state.count { target[index] += source[index] }
+    }
+
+    /// Exact GELU over `buffer`, split over the workers.
+    func applyGELU<T: ForwardScalar>(_ buffer: ScratchBuffer<T>) {
+        let chunks = max(1, min(threads * 4, buffer.count / 4096))
+        let chunkSize = (buffer.count + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = chunk * chunkSize
+            let end = min(buffer.count, start + chunkSize)
+            var index = start
+            while index < end {
+                buffer.pointer[index] = T.gelu(buffer.pointer[index])
+                index += 1
+            }
+        }
+    }
+
+    /// Causal multi-head attention with ALiBi over the fused `qkv` rows (`[length × 3·d_model]`),
+    /// heads in parallel; writes `[length × d_model]` into `context`.
+    func attention<T: ForwardScalar>(qkv: ScratchBuffer<T>, length: Int, into context: ScratchBuffer<T>) {
+        let d = config.dModel, heads = config.nHeads, headDim = config.headDim
+        let scale = T(config.effectiveSoftmaxScale)
+        let slopes = config.alibi ? ALiBi.slopes(heads: heads, biasMax: config.alibiBiasMax) : []
+        // `bias[key]` per head, in T.
+        let biases: [[T]] = slopes.map { slope in (0..<length).map { ALiBi.bias(slope: slope, key: $0, length: length, as: T.self) } }
+        DispatchQueue.concurrentPerform(iterations: heads) { head in
+            let scores = ScratchBuffer<T>(count: length * length)
+            let valuesTransposed = ScratchBuffer<T>(count: headDim * length)
+            let query = qkv.readOnly + head * headDim
+            let key = query + d
+            let value = query + 2 * d
+            T.multiplyTransposed(
+                rows: length, columns: length, depth: headDim, a: query, lda: 3 * d, b: key, ldb: 3 * d,
+                bias: nil, c: scores.pointer, ldc: length, threads: 1)
+            for row in 0..<length {
+                let scoreRow = scores.pointer + row * length
+                for column in 0...row {
+                    var score = scoreRow[column] * scale
+                    if !biases.isEmpty { score += biases[head][column] }
+                    scoreRow[column] = score
+                }
+                Softmax.causalRow(scoreRow, last: row, length: length, exp: T.exponential)
+            }
+            for position in 0..<length {
+                for i in 0..<headDim { valuesTransposed.pointer[i * length + position] = value[position * 3 * d + i] }
+            }
+            T.multiplyTransposed(
+                rows: length, columns: headDim, depth: length, a: scores.readOnly, lda: length,
+                b: valuesTransposed.readOnly, ldb: length, bias: nil, c: context.pointer + head * headDim, ldc: d, threads: 1)
+        }
+    }
+}

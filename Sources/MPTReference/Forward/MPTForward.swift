@@ -1,0 +1,110 @@
+import Dispatch
+import MPTCore
+import MPTGraph
+
+/// The MPT forward pass on the CPU: token ids → logits `[tokens × vocab]`, with the semantics of
+/// Hugging Face `MptForCausalLM` (plus MosaicML llm-foundry's biases, `qk_ln`, learned positions
+/// and `logit_scale`).
+///
+/// Per block: `h = LN₁(x)`; `qkv = h·Wqkvᵀ (+b)`, clamped to `±clip_qkv`; `q`, `k` optionally
+/// LayerNormed over the full `d_model`; per head `softmax(q·kᵀ·scale + alibi, causal)·v`;
+/// `x += out_proj(…)`; `x += down(gelu(up(LN₂(x))))`. Then `LN_f` and the (tied) head.
+///
+/// Weights are requested from the provider tensor by tensor as each step needs them and dropped
+/// when the step is done, so peak memory is the activations plus the largest single tensor.
+public struct MPTForward: Sendable {
+    /// The model's hyper-parameters.
+    public let config: MPTConfig
+    /// Where the weights come from.
+    public let weights: any WeightProvider
+    /// Worker threads for the products and attention heads.
+    public var threads: Int
+
+    /// Checks that `config` can be run (positive sizes, `d_model` divisible by `n_heads`).
+    public init(config: MPTConfig, weights: any WeightProvider, threads: Int = 2) throws {
+        guard config.dModel > 0, config.nHeads > 0, config.dModel % config.nHeads == 0 else {
+            throw ReferenceError.unsupportedConfig("d_model \(config.dModel) is not a positive multiple of n_heads \(config.nHeads)")
+        }
+        guard config.nLayers >= 0, config.ffnHiddenSize > 0, config.vocabSize > 0 else {
+            throw ReferenceError.unsupportedConfig(
+                "n_layers \(config.nLayers), ffn size \(config.ffnHiddenSize), vocab \(config.vocabSize)")
+        }
+        self.config = config
+        self.weights = weights
+        self.threads = max(1, threads)
+    }
+
+    /// Logits in `Float`, row-major `[tokens.count × vocabSize]`.
+    public func logits(tokens: [Int]) throws -> [Float] {
+        try run(tokens: tokens, as: Float.self)
+    }
+
+    /// Logits computed entirely in `Double` (the exact reference; several times slower).
+    public func logitsDouble(tokens: [Int]) throws -> [Double] {
+        try run(tokens: tokens, as: Double.self)
+    }
+
+    /// The forward pass in element type `T`.
+    public func run<T: ForwardScalar>(tokens: [Int], as _: T.Type) throws -> [T] {
+        let length = tokens.count
+        let limit = config.learnedPositionEmbedding ? config.maxSeqLen : Int.max
+        guard length > 0, length <= limit else { throw ReferenceError.badSequenceLength(length, limit: limit) }
+        for (position, token) in tokens.enumerated() where token < 0 || token >= config.vocabSize {
+            throw ReferenceError.tokenOutOfRange(position: position, token: token, vocabSize: config.vocabSize)
+        }
+        let d = config.dModel
+        let state = ScratchBuffer<T>(count: length * d)
+        try embed(tokens, into: state)
+        let buffers = BlockBuffers<T>(length: length, config: config)
+        for layer in 0..<config.nLayers {
+            try runBlock(layer, state: state, buffers: buffers)
+        }
+        let normed = buffers.normed
+        try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .finalNorm(.weight))
+        let logits = ScratchBuffer<T>(count: length * config.vocabSize)
+        let head: CanonicalTensor = config.tiedEmbeddings ? .tokenEmbedding : .lmHead
+        try withWeight(head, as: T.self) { weight in
+            T.multiplyTransposed(
+                rows: length, columns: config.vocabSize, depth: d, a: normed.readOnly, lda: d, b: weight, ldb: d,
+                bias: nil, c: logits.pointer, ldc: config.vocabSize, threads: threads)
+        }
+        if let scale = config.logitScale {
+            let factor = T(scale)
+            for index in 0..<logits.count { logits.pointer[index] *= factor }
+        }
+        return logits.array
+    }
+
+    /// `x = wte[tokens] (+ wpe[positions])`.
+    func embed<T: ForwardScalar>(_ tokens: [Int], into state: ScratchBuffer<T>) throws {
+        let d = config.dModel
+        try withWeight(.tokenEmbedding, as: T.self) { table in
+            for (position, token) in tokens.enumerated() {
+                (state.pointer + position * d).update(from: table + token * d, count: d)
+            }
+        }
+        guard config.learnedPositionEmbedding else { return }
+        try withWeight(.positionEmbedding, as: T.self) { table in
+            for position in 0..<tokens.count {
+                for i in 0..<d { state.pointer[position * d + i] += table[position * d + i] }
+            }
+        }
+    }
+}
+
+/// The activations one block needs, allocated once per forward pass.
+final class BlockBuffers<T: ForwardScalar>: Sendable {
+    let normed: ScratchBuffer<T>
+    let qkv: ScratchBuffer<T>
+    let context: ScratchBuffer<T>
+    let hidden: ScratchBuffer<T>
+    let projected: ScratchBuffer<T>
+
+    init(length: Int, config: MPTConfig) {
+        normed = ScratchBuffer(count: length * config.dModel)
+        qkv = ScratchBuffer(count: length * 3 * config.dModel)
+        context = ScratchBuffer(count: length * config.dModel)
+        hidden = ScratchBuffer(count: length * config.ffnHiddenSize)
+        projected = ScratchBuffer(count: length * config.dModel)
+    }
+}
