@@ -1,0 +1,66 @@
+import MPTFormats
+import MPTReference
+
+/// What `mpt-verify` prints for a comparison, as text or JSON.
+struct VerifyReport {
+    let reference: String
+    let candidate: String
+    let kind: CandidateKind
+    let limit: Double
+    let tokens: [Int]
+    let precision: String
+    let report: ParityReport
+    let passed: Bool
+
+    func text() -> String {
+        let agree = Int((report.top1Agreement * Double(tokens.count)).rounded())
+        var out = "reference:      \(reference)\ncandidate:      \(candidate) (\(kind.rawValue))\n"
+        out += "tokens:         \(tokens.count), precision \(precision)\n"
+        out += "max |Δ|:        \(scientific(report.maxAbsoluteDifference))\n"
+        out += "relative L2:    \(scientific(report.relativeL2))  (limit \(scientific(limit)))\n"
+        out += "mean KL:        \(scientific(report.meanKLDivergence))\n"
+        out += "top-1 agree:    \(agree)/\(tokens.count)\n"
+        if let r = report.referencePerplexity, let c = report.candidatePerplexity {
+            out += "perplexity:     reference \(fixed(r)), candidate \(fixed(c))\n"
+        }
+        out += passed ? "PASS\n" : "FAIL\n"
+        return out
+    }
+
+    func json() -> String {
+        JSONWriter.pretty(.object([
+            ("reference", .string(reference)),
+            ("candidate", .string(candidate)),
+            ("candidate_kind", .string(kind.rawValue)),
+            ("tokens", .int(tokens.count)),
+            ("precision", .string(precision)),
+            ("max_abs_diff", .double(report.maxAbsoluteDifference)),
+            ("relative_l2", .double(report.relativeL2)),
+            ("max_relative_l2", .double(limit)),
+            ("mean_kl", .double(report.meanKLDivergence)),
+            ("top1_agreement", .double(report.top1Agreement)),
+            ("reference_perplexity", report.referencePerplexity.map(JSONValue.double) ?? .null),
+            ("candidate_perplexity", report.candidatePerplexity.map(JSONValue.double) ?? .null),
+            ("pass", .bool(passed)),
+        ]))
+    }
+}
+
+/// `1.234e-05` style with 4 significant digits.
+func scientific(_ value: Double) -> String {
+    guard value.isFinite else { return String(value) }
+    if value == 0 { return "0" }
+    var exponent = 0
+    var mantissa = abs(value)
+    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+    while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+    let rounded = (mantissa * 1000).rounded() / 1000
+    let sign = value < 0 ? "-" : ""
+    return "\(sign)\(rounded)e\(exponent >= 0 ? "+" : "-")\(abs(exponent) < 10 ? "0" : "")\(abs(exponent))"
+}
+
+/// `12.345` style.
+func fixed(_ value: Double) -> String {
+    guard value.isFinite else { return String(value) }
+    return String((value * 1000).rounded() / 1000)
+}

@@ -1,0 +1,53 @@
+import MPTCore
+import MPTGraph
+
+/// What kind of lossy transformation a candidate model went through, which sets the default
+/// parity tolerance of `mpt-verify`.
+public enum CandidateKind: String, Sendable, CaseIterable, Codable {
+    /// Same or wider storage than the reference: results must agree to float32 rounding.
+    case exact
+    case f16
+    case bf16
+    case int8
+    case nf4
+    case q8_0
+    case q4_0
+
+    /// Default maximum relative L2 distance of the logits (‖cand − ref‖ / ‖ref‖). Calibrated on
+    /// the fixtures with roughly 3× headroom over the measured error; see Formats/verify.md.
+    public var defaultMaxRelativeL2: Double {
+        switch self {
+        case .exact: return 1e-5
+        case .f16: return 5e-3
+        case .bf16: return 3e-2
+        case .int8: return 5e-2
+        case .nf4: return 0.25
+        case .q8_0: return 3e-2
+        case .q4_0: return 0.25
+        }
+    }
+
+    /// Classifies `candidate` against `reference` (or on its own when comparing with stored
+    /// logits): quantized formats by name, dense ones by their linear-weight dtype.
+    public static func classify(candidate: MPTModel, reference: MPTModel?) -> CandidateKind {
+        let probe = CanonicalTensor.block(0, .wqkv, .weight)
+        guard let source = candidate.tensors[probe] else { return .exact }
+        switch source {
+        case let .quantized(tensor):
+            return CandidateKind(rawValue: tensor.format.lowercased()) ?? .q4_0
+        case let .dense(view):
+            guard let reference, case let .dense(referenceView)? = reference.tensors[probe] else { return .exact }
+            return denseKind(candidate: view.dtype, reference: referenceView.dtype)
+        }
+    }
+
+    private static func denseKind(candidate: DType, reference: DType) -> CandidateKind {
+        if candidate == reference { return .exact }
+        switch candidate {
+        case .f64, .f32: return .exact
+        case .f16: return .f16
+        case .bf16: return .bf16
+        default: return .exact
+        }
+    }
+}
