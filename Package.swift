@@ -1,8 +1,18 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// Release builds get AVX2/FMA/F16C only when `MPTKIT_NATIVE=1` is set at build time
-/// (see README "Performance builds"); the default build stays portable x86-64.
+import Foundation
+
+/// Release builds target Haswell (AVX2, FMA, F16C) so SIMD FMA and f16 conversion compile to
+/// instructions instead of library calls, and define `MPTKIT_FMA` so kernels use fused
+/// multiply-add. Debug builds (and `MPTKIT_PORTABLE=1` release builds) stay portable x86-64;
+/// every kernel has a portable path, exercised by the test suite.
+let portable = ProcessInfo.processInfo.environment["MPTKIT_PORTABLE"] == "1"
+let kernelSettings: [SwiftSetting] = portable ? [] : [
+    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], configuration: .release)),
+    .define("MPTKIT_FMA", .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "MPTKit",
     platforms: [.macOS(.v13)],
@@ -17,7 +27,7 @@ let package = Package(
     ],
     targets: [
         // Layer 1: bytes, dtypes, shapes, mmap. The only place with raw pointers.
-        .target(name: "MPTCore"),
+        .target(name: "MPTCore", swiftSettings: kernelSettings),
         // zlib for deflated zip entries.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: on-disk formats, no MPT knowledge.
@@ -25,9 +35,9 @@ let package = Package(
         // Layer 3: MPT config + canonical names + shape validation.
         .target(name: "MPTGraph", dependencies: ["MPTCore", "MPTFormats"]),
         // Layer 4: quantizers.
-        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTGraph"]),
+        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTGraph"], swiftSettings: kernelSettings),
         // Layer 5: forward pass + parity metrics.
-        .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant"]),
+        .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant"], swiftSettings: kernelSettings),
         // Shared CLI plumbing (argument groups, error reporting, exit codes).
         .target(name: "MPTCLI", dependencies: [
             "MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference",
