@@ -1,0 +1,80 @@
+import MPTCore
+
+/// A matrix quantized with LLM.int8's row-wise absmax scheme, as bitsandbytes' `Linear8bitLt` stores it.
+public struct Int8RowwiseTensor: Sendable, Hashable {
+    /// Rows (output features).
+    public var rows: Int
+    /// Columns (input features).
+    public var columns: Int
+    /// `CB`: `round(x * (127 / SCB[row]))`, row-major, stored as the module's `weight` (int8).
+    public var codes: [Int8]
+    /// `SCB`: per-row absmax, float32.
+    public var rowAbsmax: [Float]
+
+    /// Builds a tensor from its parts.
+    public init(rows: Int, columns: Int, codes: [Int8], rowAbsmax: [Float]) {
+        self.rows = rows
+        self.columns = columns
+        self.codes = codes
+        self.rowAbsmax = rowAbsmax
+    }
+}
+
+/// LLM.int8 weight quantization, byte-identical to bitsandbytes 0.50 `Int8Params` on CPU
+/// (`int8_vectorwise_quant` with threshold 0, so no outlier columns are held back).
+public enum BitsAndBytesInt8 {
+    /// Quantizes a row-major `rows × columns` matrix.
+    ///
+    /// `Int8Params._quantize` first converts the weight to float16; with `roundThroughFloat16`
+    /// (the default) the values are rounded to float16 the same way. Then per row
+    /// `SCB = max|x|`, `CB = roundHalfEven(x * (127 / SCB))` in float32. An all-zero row gives
+    /// `SCB = 0` and `CB = 0` (bitsandbytes computes NaN there, which PyTorch converts to 0 on x86).
+    public static func quantize(
+        _ values: [Float], rows: Int, columns: Int, roundThroughFloat16: Bool = true
+    ) throws -> Int8RowwiseTensor {
+        let count = try Checked.multiply(rows, columns, "int8 matrix size")
+        guard rows >= 0, columns >= 0, values.count == count else {
+            throw BitsAndBytesError.elementCountMismatch(expected: count, actual: values.count)
+        }
+        var codes = [Int8](repeating: 0, count: count)
+        var scales = [Float](repeating: 0, count: rows)
+        var row = [Float](repeating: 0, count: columns)
+        for rowIndex in 0..<rows {
+            let start = rowIndex * columns
+            var largest: Float = 0
+            for column in 0..<columns {
+                var value = values[start + column]
+                if roundThroughFloat16 { value = HalfConversion.floatFromF16Scalar(HalfConversion.f16FromFloatScalar(value)) }
+                row[column] = value
+                largest = max(largest, abs(value))
+            }
+            scales[rowIndex] = largest
+            let scale = 127 / largest
+            for column in 0..<columns {
+                codes[start + column] = int8Saturating((row[column] * scale).rounded(.toNearestOrEven))
+            }
+        }
+        return Int8RowwiseTensor(rows: rows, columns: columns, codes: codes, rowAbsmax: scales)
+    }
+
+    /// `CB * SCB * (1/127)` in float32, as `int8_vectorwise_dequant` computes it.
+    public static func dequantize(_ tensor: Int8RowwiseTensor) -> [Float] {
+        let reciprocal127 = Float(7.874015718698502e-3)
+        var result = [Float](repeating: 0, count: tensor.codes.count)
+        guard tensor.columns > 0 else { return result }
+        for index in tensor.codes.indices {
+            let row = index / tensor.columns
+            let scale = row < tensor.rowAbsmax.count ? tensor.rowAbsmax[row] : 0
+            result[index] = Float(tensor.codes[index]) * scale * reciprocal127
+        }
+        return result
+    }
+
+    /// x86 float → int8 as PyTorch does it: NaN (and anything out of int32 range) becomes 0,
+    /// values in range keep their low 8 bits.
+    @inline(__always)
+    static func int8Saturating(_ value: Float) -> Int8 {
+        guard value.isFinite, value >= -2_147_483_648, value < 2_147_483_648 else { return 0 }
+        return Int8(truncatingIfNeeded: Int32(value))
+    }
+}
