@@ -102,6 +102,7 @@ z[2] = 0.0
 z[4, ::2] = 0.5  # ties x*127/absmax landing on .5 after the f16 round trip
 z[4, 1::2] = -1.0
 int8_case("zero_row_6x33", z)
+int8_case("random_96x200", (rng.standard_normal((96, 200)) * 0.03).astype(np.float32))
 
 try:
     from transformers import BitsAndBytesConfig

@@ -6,7 +6,7 @@ public struct Int8RowwiseTensor: Sendable, Hashable {
     public var rows: Int
     /// Columns (input features).
     public var columns: Int
-    /// `CB`: `round(x * (127 / SCB[row]))`, row-major, stored as the module's `weight` (int8).
+    /// `CB`: `round(x * ((1 / SCB[row]) * 127))`, row-major, stored as the module's `weight` (int8).
     public var codes: [Int8]
     /// `SCB`: per-row absmax, float32.
     public var rowAbsmax: [Float]
@@ -27,7 +27,8 @@ public enum BitsAndBytesInt8 {
     ///
     /// `Int8Params._quantize` first converts the weight to float16; with `roundThroughFloat16`
     /// (the default) the values are rounded to float16 the same way. Then per row
-    /// `SCB = max|x|`, `CB = roundHalfEven(x * (127 / SCB))` in float32. An all-zero row gives
+    /// `SCB = max|x|`, `CB = roundHalfEven(x * ((1 / SCB) * 127))` in float32
+    /// (torch evaluates `127.0 / SCB` as `SCB.reciprocal() * 127`). An all-zero row gives
     /// `SCB = 0` and `CB = 0` (bitsandbytes computes NaN there, which PyTorch converts to 0 on x86).
     public static func quantize(
         _ values: [Float], rows: Int, columns: Int, roundThroughFloat16: Bool = true
@@ -49,7 +50,8 @@ public enum BitsAndBytesInt8 {
                 largest = max(largest, abs(value))
             }
             scales[rowIndex] = largest
-            let scale = 127 / largest
+            // torch evaluates `127.0 / tensor` as `tensor.reciprocal() * 127`.
+            let scale = (1 / largest) * 127
             for column in 0..<columns {
                 codes[start + column] = int8Saturating((row[column] * scale).rounded(.toNearestOrEven))
             }
