@@ -6,34 +6,37 @@ enum NF4Kernels {
 
     // MARK: absmax
 
-    /// `max(|x|)` over `values` (NaN lanes are ignored).
+    /// `max(|x|)` over `values`, computed on the IEEE bit patterns with the sign cleared (their
+    /// integer order is the order of the magnitudes). A NaN wins, as it does in `torch.max`.
     static func absmaxScalar(_ values: UnsafePointer<Float>, count: Int) -> Float {
-        var result: Float = 0
+        var largest: UInt32 = 0
         for index in 0..<count {
-            let magnitude = abs(values[index])
-            if magnitude > result { result = magnitude }
+            largest = max(largest, values[index].bitPattern & 0x7FFF_FFFF)
         }
-        return result
+        return Float(bitPattern: largest)
     }
 
     /// SIMD twin of `absmaxScalar`.
     static func absmaxSIMD(_ values: UnsafePointer<Float>, count: Int) -> Float {
-        var accumulator = SIMD16<Float>(repeating: 0)
+        let magnitudeMask = SIMD8<Int32>(repeating: 0x7FFF_FFFF)
+        var first = SIMD8<Int32>(repeating: 0)
+        var second = SIMD8<Int32>(repeating: 0)
         var index = 0
         let raw = UnsafeRawPointer(values)
         while index + 16 <= count {
-            let vector = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
-            let magnitude = pointwiseMax(vector, -vector)
-            accumulator = accumulator.replacing(with: magnitude, where: magnitude .> accumulator)
+            let low = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Int32>.self) & magnitudeMask
+            let high = raw.loadUnaligned(fromByteOffset: index * 4 + 32, as: SIMD8<Int32>.self) & magnitudeMask
+            first = first.replacing(with: low, where: low .> first)
+            second = second.replacing(with: high, where: high .> second)
             index += 16
         }
-        var result = accumulator.max()
+        first = first.replacing(with: second, where: second .> first)
+        var largest = UInt32(truncatingIfNeeded: first.max())
         while index < count {
-            let magnitude = abs(values[index])
-            if magnitude > result { result = magnitude }
+            largest = max(largest, values[index].bitPattern & 0x7FFF_FFFF)
             index += 1
         }
-        return result
+        return Float(bitPattern: largest)
     }
 
     // MARK: codes
@@ -79,9 +82,10 @@ enum NF4Kernels {
         let zero = SIMD16<Int32>(repeating: 0)
         while index + 16 <= count {
             let scaled = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self) * reciprocal
-            var codes = SIMD16<Int32>(repeating: 0)
+            // A true lane of a comparison mask is all ones (-1): subtracting the masks counts them.
+            var codes = zero
             for threshold in 0..<15 {
-                codes &+= zero.replacing(with: 1, where: scaled .> thresholds[threshold])
+                codes &-= unsafeBitCast(scaled .> thresholds[threshold], to: SIMD16<Int32>.self)
             }
             let bytes = (codes.evenHalf &<< 4) | codes.oddHalf
             UnsafeMutableRawPointer(packed + index / 2).storeBytes(

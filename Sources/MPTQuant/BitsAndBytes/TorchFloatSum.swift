@@ -46,64 +46,53 @@ public struct TorchFloatSum: Sendable, Hashable {
     func cascade(_ values: UnsafeBufferPointer<Float>) -> Float {
         let lanes = laneCount
         let vectorCount = values.count / lanes
-        let ilp = 4
-        let groups = vectorCount / ilp
-        var partial = multiRowSum(values, groups: groups)
-        for vector in (groups * ilp)..<vectorCount {
-            for lane in 0..<lanes { partial[0][lane] += values[vector * lanes + lane] }
-        }
-        for row in 1..<ilp {
-            for lane in 0..<lanes { partial[0][lane] += partial[row][lane] }
-        }
-        var result: Float = 0
-        for index in (vectorCount * lanes)..<values.count { result += values[index] }
-        for lane in 0..<lanes { result += partial[0][lane] }
-        return result
-    }
-
-    /// `multi_row_sum` with 4 rows of one vector each: level 0 takes `2^levelPower` groups at a
-    /// time, and carries ripple upward like a counter.
-    private func multiRowSum(_ values: UnsafeBufferPointer<Float>, groups: Int) -> [[Float]] {
-        let lanes = laneCount
         let rows = 4
+        let groups = vectorCount / rows
+        // accumulators[level][row][lane], flattened.
         let levels = 4
+        var accumulators = [Float](repeating: 0, count: levels * rows * lanes)
+        let levelStride = rows * lanes
         let levelPower = max(4, ceilLog2(groups) / levels)
         let levelStep = 1 << levelPower
         let levelMask = levelStep - 1
-        var accumulators = [[[Float]]](
-            repeating: [[Float]](repeating: [Float](repeating: 0, count: lanes), count: rows), count: levels)
-        var group = 0
-        func addGroup(_ group: Int) {
-            let base = group * rows * lanes
-            for row in 0..<rows {
-                for lane in 0..<lanes { accumulators[0][row][lane] += values[base + row * lanes + lane] }
+        accumulators.withUnsafeMutableBufferPointer { acc in
+            func addGroup(_ group: Int) {
+                let base = group * levelStride
+                for slot in 0..<levelStride { acc[slot] += values[base + slot] }
             }
-        }
-        while group + levelStep <= groups {
-            for _ in 0..<levelStep {
+            var group = 0
+            while group + levelStep <= groups {
+                for _ in 0..<levelStep {
+                    addGroup(group)
+                    group += 1
+                }
+                for level in 1..<levels {
+                    for slot in 0..<levelStride {
+                        acc[level * levelStride + slot] += acc[(level - 1) * levelStride + slot]
+                        acc[(level - 1) * levelStride + slot] = 0
+                    }
+                    if group & (levelMask << (level * levelPower)) != 0 { break }
+                }
+            }
+            while group < groups {
                 addGroup(group)
                 group += 1
             }
             for level in 1..<levels {
-                for row in 0..<rows {
-                    for lane in 0..<lanes {
-                        accumulators[level][row][lane] += accumulators[level - 1][row][lane]
-                        accumulators[level - 1][row][lane] = 0
-                    }
-                }
-                if group & (levelMask << (level * levelPower)) != 0 { break }
+                for slot in 0..<levelStride { acc[slot] += acc[level * levelStride + slot] }
+            }
+            // Leftover whole vectors go into row 0, then rows 1...3 fold into row 0.
+            for vector in (groups * rows)..<vectorCount {
+                for lane in 0..<lanes { acc[lane] += values[vector * lanes + lane] }
+            }
+            for row in 1..<rows {
+                for lane in 0..<lanes { acc[lane] += acc[row * lanes + lane] }
             }
         }
-        while group < groups {
-            addGroup(group)
-            group += 1
-        }
-        for level in 1..<levels {
-            for row in 0..<rows {
-                for lane in 0..<lanes { accumulators[0][row][lane] += accumulators[level][row][lane] }
-            }
-        }
-        return accumulators[0]
+        var result: Float = 0
+        for index in (vectorCount * lanes)..<values.count { result += values[index] }
+        for lane in 0..<lanes { result += accumulators[lane] }
+        return result
     }
 
     private func ceilLog2(_ value: Int) -> Int {
