@@ -70,12 +70,14 @@ public struct ConvertCommand: ParsableCommand {
             let options = ConversionOptions(
                 dtype: dtype ?? defaultDType(model), quant: quant, blocksize: blocksize, doubleQuant: doubleQuant,
                 allowNonfinite: allowNonfinite, threads: threads, shardSize: shardSize.flatMap(ByteSize.parse))
-            switch (targetFormat, quant) {
-            case (.safetensors, .none):
-                let files = try Converter.convertToSafetensors(model: model, output: output, options: options, force: force)
+            let progress = ProgressLine(total: model.orderedTensors.count)
+            switch targetFormat {
+            case .safetensors:
+                let files = try Converter.convertToSafetensors(model: model, output: output, options: options, force: force, progress: progress.step)
+                progress.finish()
                 print("wrote \(output): \(files.joined(separator: ", "))")
-            default:
-                throw ConversionError.unsupported("--format \(targetFormat.rawValue) --quant \(quant.rawValue) is not implemented yet")
+            case .gguf:
+                throw ConversionError.unsupported("--format gguf is not implemented yet")
             }
         }
     }

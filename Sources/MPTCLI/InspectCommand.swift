@@ -2,6 +2,7 @@ import ArgumentParser
 import MPTCore
 import MPTFormats
 import MPTGraph
+import MPTQuant
 
 /// `mpt-inspect MODEL`: config, naming scheme, tensor table and totals.
 public struct InspectCommand: ParsableCommand {
@@ -20,7 +21,7 @@ public struct InspectCommand: ParsableCommand {
     public func run() throws {
         try runReportingErrors(tool: "mpt-inspect") {
             let checkpoint = try CheckpointLoader.open(model)
-            let graph: MPTModel? = checkpoint.config == nil ? nil : try MPTModel(checkpoint: checkpoint)
+            let graph: MPTModel? = checkpoint.config == nil ? nil : try MPTModel(checkpoint: checkpoint, recognizer: BitsAndBytesRecognizer())
             let report = InspectReport(checkpoint: checkpoint, model: graph)
             print(json ? report.json() : report.text(), terminator: "")
         }

@@ -173,3 +173,16 @@ public final class TemporaryFileRegistry: @unchecked Sendable {
         signal(SIGTERM, handler)
     }
 }
+
+/// Plain file-system operations on paths.
+public enum FileOperations {
+    /// Deletes a file, ignoring a missing one.
+    public static func remove(_ path: String) { unlink(path) }
+
+    /// Renames a file within one file system, replacing `destination`.
+    public static func rename(_ source: String, to destination: String) throws {
+        guard Glibc.rename(source, destination) == 0 else {
+            throw CoreError.cannotOpen(path: destination, reason: "rename failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}

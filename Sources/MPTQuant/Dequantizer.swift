@@ -41,6 +41,10 @@ public enum Dequantizer {
             guard let blocks = tensor.components["blocks"] else { throw Failure.missingComponent(format: tensor.format, role: "blocks") }
             return try blocks.withContiguousBytes { try GGMLQuantizer.dequantize(Array($0), as: type) }
         }
-        throw Failure.unknownFormat(tensor.format)
+        switch tensor.format {
+        case "NF4": return try BitsAndBytesNF4.dequantize(components: tensor.components).values
+        case "INT8": return try BitsAndBytesInt8.dequantize(components: tensor.components).values
+        default: throw Failure.unknownFormat(tensor.format)
+        }
     }
 }

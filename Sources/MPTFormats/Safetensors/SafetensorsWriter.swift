@@ -133,28 +133,14 @@ public enum SafetensorsWriter {
             return [name]
         }
         var written: [String] = []
-        var weightMap: [(key: String, value: JSONValue)] = []
-        let digits = 5
-        func padded(_ value: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
-        }
+        var weightMap: [(tensor: String, file: String)] = []
         for (index, shard) in shards.enumerated() {
-            let name = "\(baseName)-\(padded(index + 1))-of-\(padded(shards.count)).safetensors"
+            let name = ShardNaming.shardName(base: baseName, index: index, count: shards.count)
             try writeFile(path: directory + "/" + name, tensors: shard, metadata: metadata)
             written.append(name)
-            for tensor in shard { weightMap.append((tensor.name, .string(name))) }
+            for tensor in shard { weightMap.append((tensor.name, name)) }
         }
-        weightMap.sort { $0.key < $1.key }
-        let index: JSONValue = .object([
-            ("metadata", .object([("total_size", .int(totalSize))])),
-            ("weight_map", .object(weightMap)),
-        ])
-        let indexName = "\(baseName).safetensors.index.json"
-        let file = try AtomicOutputFile(path: directory + "/" + indexName)
-        try file.write(JSONWriter.pretty(index))
-        try file.commit()
-        written.append(indexName)
+        written.append(try ShardNaming.writeIndex(directory: directory, base: baseName, totalSize: totalSize, weightMap: weightMap))
         return written
     }
 }

@@ -28,36 +28,60 @@ public enum Converter {
         }
     }
 
-    /// Converts `model` (read from `input`) into the directory `output`.
+    /// Converts `model` into the safetensors model directory `output`: dtype casts when
+    /// `options.quant` is `.none`, bitsandbytes NF4/int8 layouts for `.nf4`/`.int8`.
     /// - Returns: the files written.
     @discardableResult
     public static func convertToSafetensors(
-        model: MPTModel, output: String, options: ConversionOptions, force: Bool,
-        quantizationConfig: JSONValue? = nil,
-        quantizer: ((CanonicalTensor, TensorView) throws -> [OutputTensor])? = nil
+        model: MPTModel, output: String, options: ConversionOptions, force: Bool, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> [String] {
         let directory = try attributing(to: output) { try OutputDirectory(path: output, replaceExisting: force) }
-        let tensors = try attributing(to: model.checkpoint.path) {
-            try ModelExport.safetensorsTensors(model: model, options: options, quantizer: quantizer)
-        }
-        var written = try SafetensorsWriter.writeModel(directory: directory.temporaryPath, tensors: tensors, shardSize: options.shardSize)
+        var written: [String]
         var extra: [(key: String, value: JSONValue)] = []
-        if let quantizationConfig { extra.append(("quantization_config", quantizationConfig)) }
+        switch options.quant {
+        case .none:
+            let tensors = try attributing(to: model.checkpoint.path) { try ModelExport.safetensorsTensors(model: model, options: options) }
+            let reporting = tensors.map { tensor in
+                OutputTensor(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape) { sink in
+                    progress(tensor.name)
+                    try tensor.produce(sink)
+                }
+            }
+            written = try attributing(to: model.checkpoint.path) {
+                try SafetensorsWriter.writeModel(directory: directory.temporaryPath, tensors: reporting, shardSize: options.shardSize)
+            }
+        case .nf4, .int8:
+            let writer = DeferredSafetensorsWriter(directory: directory.temporaryPath, shardSize: options.shardSize)
+            try attributing(to: model.checkpoint.path) {
+                try BitsAndBytesExport.write(model: model, options: options, into: writer, progress: progress)
+            }
+            written = try attributing(to: output) { try writer.finish() }
+            extra.append(("quantization_config", BitsAndBytesExport.quantizationConfig(options)))
+        case .q8_0, .q4_0:
+            throw ConversionError.unsupported("--quant \(options.quant.rawValue) is written as GGUF: use --format gguf (or an OUT ending in .gguf)")
+        }
         let config = model.config.huggingFaceJSON(torchDtype: options.dtype.torchName, extra: extra)
-        let configFile = try AtomicOutputFile(path: directory.file("config.json"))
-        try configFile.write(JSONWriter.pretty(config))
-        try configFile.commit()
+        try attributing(to: output) {
+            let configFile = try AtomicOutputFile(path: directory.file("config.json"))
+            try configFile.write(JSONWriter.pretty(config))
+            try configFile.commit()
+        }
         written.append("config.json")
-        let sourceDirectory = FileKind.of(model.checkpoint.path) == .directory
-            ? model.checkpoint.path
-            : URL(fileURLWithPath: model.checkpoint.path).deletingLastPathComponent().path
+        written.append(contentsOf: try copyPassthroughFiles(from: model.checkpoint.path, into: directory))
+        try attributing(to: output) { try directory.commit() }
+        return written
+    }
+
+    /// Copies tokenizer and generation files that sit next to the input weights.
+    static func copyPassthroughFiles(from input: String, into directory: OutputDirectory) throws -> [String] {
+        let sourceDirectory = FileKind.of(input) == .directory ? input : URL(fileURLWithPath: input).deletingLastPathComponent().path
+        var copied: [String] = []
         for name in passthroughFiles where FileKind.of(sourceDirectory + "/" + name) == .file {
             try attributing(to: sourceDirectory + "/" + name) {
                 try FileManager.default.copyItem(atPath: sourceDirectory + "/" + name, toPath: directory.file(name))
             }
-            written.append(name)
+            copied.append(name)
         }
-        try attributing(to: output) { try directory.commit() }
-        return written
+        return copied
     }
 }

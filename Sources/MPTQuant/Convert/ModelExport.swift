@@ -11,23 +11,15 @@ public enum ModelExport {
         return kind == .wqkv || kind == .outProj || kind == .upProj || kind == .downProj
     }
 
-    /// Output tensors for a safetensors conversion with `options` (dtype casts; quantized weights
-    /// come from `quantizer` when one is given).
-    public static func safetensorsTensors(
-        model: MPTModel, options: ConversionOptions,
-        quantizer: ((CanonicalTensor, TensorView) throws -> [OutputTensor])? = nil
-    ) throws -> [OutputTensor] {
+    /// Output tensors for an unquantized safetensors conversion with `options` (dtype casts).
+    public static func safetensorsTensors(model: MPTModel, options: ConversionOptions) throws -> [OutputTensor] {
         var outputs: [OutputTensor] = []
         for tensor in model.orderedTensors {
             let source = try model.source(tensor)
             guard case let .dense(view) = source else {
                 throw ConversionError.unsupported("tensor '\(tensor.name)' is already quantized (\(source.typeName)); convert from an unquantized checkpoint")
             }
-            if let quantizer, isQuantizable(tensor) {
-                outputs.append(contentsOf: try quantizer(tensor, view))
-            } else {
-                outputs.append(try DTypeCast.tensor(name: tensor.name, view: view, target: options.dtype.dtype, allowNonfinite: options.allowNonfinite))
-            }
+            outputs.append(try DTypeCast.tensor(name: tensor.name, view: view, target: options.dtype.dtype, allowNonfinite: options.allowNonfinite))
         }
         return outputs
     }

@@ -13,17 +13,18 @@ public enum CandidateKind: String, Sendable, CaseIterable, Codable {
     case q8_0
     case q4_0
 
-    /// Default maximum relative L2 distance of the logits (‖cand − ref‖ / ‖ref‖). Calibrated on
-    /// the fixtures with roughly 3× headroom over the measured error; see Formats/verify.md.
+    /// Default maximum relative L2 distance of the logits (‖cand − ref‖ / ‖ref‖), set at about
+    /// 1.5–3× the worst error measured on the fixtures (whose widened random weights make them far
+    /// more sensitive than trained models); see Formats/verify.md for the measurements.
     public var defaultMaxRelativeL2: Double {
         switch self {
         case .exact: return 1e-5
         case .f16: return 5e-3
         case .bf16: return 3e-2
-        case .int8: return 5e-2
-        case .nf4: return 0.25
-        case .q8_0: return 3e-2
-        case .q4_0: return 0.25
+        case .int8: return 6e-2
+        case .nf4: return 0.5
+        case .q8_0: return 6e-2
+        case .q4_0: return 0.5
         }
     }
 
