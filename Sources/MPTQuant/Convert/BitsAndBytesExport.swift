@@ -38,7 +38,8 @@ public enum BitsAndBytesExport {
                 try writer.append(try DTypeCast.tensor(name: tensor.name, view: view, target: options.dtype.dtype, allowNonfinite: options.allowNonfinite))
                 continue
             }
-            let values = try Dequantizer.floats(source)
+            // transformers quantizes the weight as loaded in the compute dtype: round to it first.
+            let values = DTypeCast.rounded(try Dequantizer.floats(source), to: options.dtype.dtype)
             if !options.allowNonfinite {
                 let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
                 if bad > 0 { throw ConversionError.nonFinite(tensor: tensor.name, count: bad) }

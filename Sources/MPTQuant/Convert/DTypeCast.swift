@@ -45,6 +45,32 @@ enum DTypeCast {
         }
     }
 
+    /// `values` rounded to `dtype` (round-to-nearest-even) and widened back to `Float`.
+    static func rounded(_ values: [Float], to dtype: DType) -> [Float] {
+        guard dtype == .f16 || dtype == .bf16 else { return values }
+        var halves = [UInt16](repeating: 0, count: values.count)
+        var result = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { source in
+            halves.withUnsafeMutableBufferPointer { target in
+                if dtype == .f16 {
+                    HalfConversion.convertFloatToF16(source, into: target)
+                } else {
+                    HalfConversion.convertFloatToBF16(source, into: target)
+                }
+            }
+        }
+        halves.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                if dtype == .f16 {
+                    HalfConversion.convertF16ToFloat(source, into: target)
+                } else {
+                    HalfConversion.convertBF16ToFloat(source, into: target)
+                }
+            }
+        }
+        return result
+    }
+
     /// NaN/Inf values in a view (streamed).
     static func countNonFinite(_ view: TensorView) throws -> Int {
         var count = 0
