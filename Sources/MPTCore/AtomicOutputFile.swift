@@ -99,10 +99,31 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Flushes, fsyncs and renames the temporary file to `path`.
-    public func commit() throws {
+    /// Appends the whole content of the file at `source`, read in 8 MiB pieces (so copying a
+    /// large file costs no memory beyond one piece).
+    public func append(contentsOfFileAt source: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw CoreError.cannotOpen(path: source, reason: String(cString: strerror(errno))) }
+        defer { close(input) }
         try flush()
-        guard fsync(descriptor) == 0 else {
+        var piece = [UInt8](repeating: 0, count: 8 << 20)
+        while true {
+            let count = piece.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CoreError.cannotOpen(path: source, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            try piece.withUnsafeBytes { try writeFully(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            bytesWritten += count
+        }
+    }
+
+    /// Flushes and renames the temporary file to `path`. With `durable` (the default) the file and
+    /// its directory are fsync'ed first; scratch files that are consumed right away skip that.
+    public func commit(durable: Bool = true) throws {
+        try flush()
+        guard !durable || fsync(descriptor) == 0 else {
             throw CoreError.cannotOpen(path: temporaryPath, reason: "fsync failed: \(String(cString: strerror(errno)))")
         }
         close(descriptor)
@@ -111,6 +132,7 @@ public final class AtomicOutputFile {
             throw CoreError.cannotOpen(path: path, reason: "rename failed: \(String(cString: strerror(errno)))")
         }
         committed = true
+        guard durable else { return }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
         let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)

@@ -100,11 +100,9 @@ public final class DeferredSafetensorsWriter {
         try withUnsafeBytes(of: &length) { try file.write($0) }
         try file.write(header)
         if let data {
-            let dataPath = data.path
-            try data.commit()
-            let stored = try ByteStorage(mappingFileAt: dataPath)
-            try file.write(stored.bytes)
-            FileOperations.remove(dataPath)
+            try data.commit(durable: false)
+            try file.append(contentsOfFileAt: data.path)
+            FileOperations.remove(data.path)
         }
         try file.commit()
         finishedShards.append((temporaryName, entries.map(\.name)))
