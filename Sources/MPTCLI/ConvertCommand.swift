@@ -77,7 +77,9 @@ public struct ConvertCommand: ParsableCommand {
                 progress.finish()
                 print("wrote \(output): \(files.joined(separator: ", "))")
             case .gguf:
-                throw ConversionError.unsupported("--format gguf is not implemented yet")
+                let tensors = try attributing(to: output) { try GGUFExport.write(model: model, to: output, options: options, overwrite: force) }
+                let types = Dictionary(grouping: tensors, by: { $0.type.description }).map { "\($0.value.count) \($0.key)" }.sorted()
+                print("wrote \(output): \(tensors.count) tensors (\(types.joined(separator: ", ")))")
             }
         }
     }

@@ -10,7 +10,7 @@ public struct InspectCommand: ParsableCommand {
         commandName: "mpt-inspect",
         abstract: "Show an MPT checkpoint's config, tensors, dtypes and sizes.")
 
-    @Argument(help: "A model directory (config.json + weights), or a .safetensors / .bin file.")
+    @Argument(help: "A model directory (config.json + weights), or a .safetensors / .bin / .gguf file.")
     var model: String
 
     @Flag(help: "Print JSON instead of a table.")
@@ -21,7 +21,7 @@ public struct InspectCommand: ParsableCommand {
     public func run() throws {
         try runReportingErrors(tool: "mpt-inspect") {
             let checkpoint = try CheckpointLoader.open(model)
-            let graph: MPTModel? = checkpoint.config == nil ? nil : try MPTModel(checkpoint: checkpoint, recognizer: BitsAndBytesRecognizer())
+            let graph: MPTModel? = checkpoint.config == nil && checkpoint.gguf == nil ? nil : try MPTModel(checkpoint: checkpoint, recognizer: BitsAndBytesRecognizer())
             let report = InspectReport(checkpoint: checkpoint, model: graph)
             print(json ? report.json() : report.text(), terminator: "")
         }

@@ -1,4 +1,4 @@
-/// Which config dialect a `config.json` is written in.
+/// Which config dialect a model's hyper-parameters are written in.
 public enum ConfigFlavour: String, Sendable, Codable {
     /// MosaicML's own `mpt` config (llm-foundry, MPT-7B/30B on the hub): `attn_config`, `expansion_ratio`.
     case mosaicMPT = "mosaicml-mpt"
@@ -6,4 +6,6 @@ public enum ConfigFlavour: String, Sendable, Codable {
     case huggingFace = "hf-mpt"
     /// The older `mosaic_gpt` config of MPT-1b-RedPajama: top-level `alibi`, `attn_qk_ln`, `mlp_ratio`.
     case mosaicGPT = "mosaic-gpt"
+    /// No config.json: the hyper-parameters come from a GGUF file's `mpt.*` metadata.
+    case gguf = "gguf-mpt"
 }

@@ -12,7 +12,14 @@ public protocol QuantizedTensorRecognizer: Sendable {
 extension MPTModel {
     /// Builds and validates the model graph of a checkpoint: config normalized, names mapped,
     /// every expected tensor present with the expected shape, nothing unexplained left over.
+    /// A GGUF checkpoint without config.json takes its config from the file's metadata
+    /// (`MPTConfig(gguf:)`) and its quantized tensors from `GGUFTensorRecognizer`.
     public init(checkpoint: Checkpoint, recognizer: (any QuantizedTensorRecognizer)? = nil) throws {
+        if checkpoint.config == nil, let gguf = checkpoint.gguf {
+            let config = try attributing(to: checkpoint.path) { try MPTConfig(gguf: gguf) }
+            try self.init(checkpoint: checkpoint, config: config, flavour: .gguf, recognizer: GGUFTensorRecognizer(file: gguf))
+            return
+        }
         guard let json = checkpoint.config else {
             throw FileError(path: checkpoint.path, underlying: GraphError.missingKey("config.json (no config found next to the weights)"))
         }
@@ -65,7 +72,7 @@ extension MPTModel {
                 sourceNames[tensor] = fileName
             }
             for tensor in expected where tensors[tensor] == nil {
-                throw GraphError.missingTensor(scheme.prefix + tensor.name)
+                throw GraphError.missingTensor(scheme.dialect == .gguf ? GGUFNaming.ggufName(for: tensor) : scheme.prefix + tensor.name)
             }
         }
         self.config = config

@@ -6,6 +6,8 @@ public struct NamingScheme: Sendable, Equatable, CustomStringConvertible {
         case mpt
         /// MosaicGPT (MPT-1b-RedPajama): `ln_1`, `mlp.mlp_up`, `ln_f`.
         case mosaicGPT = "mosaic-gpt"
+        /// llama.cpp GGUF: `token_embd`, `blk.N.attn_qkv`, `output_norm` (see `GGUFNaming`).
+        case gguf
     }
 
     /// The layer-name dialect.
@@ -26,6 +28,7 @@ public struct NamingScheme: Sendable, Equatable, CustomStringConvertible {
 
     /// Guesses the scheme from the tensor names.
     public static func detect(names: [String]) -> NamingScheme {
+        if GGUFNaming.matches(names: names) { return NamingScheme(dialect: .gguf, prefix: "") }
         let prefix = names.contains { $0.hasPrefix("model.transformer.") } ? "model." : ""
         let mosaic = names.contains { $0.contains(".ln_1.") || $0.contains(".mlp.mlp_up.") || $0.contains("transformer.ln_f.") }
         return NamingScheme(dialect: mosaic ? .mosaicGPT : .mpt, prefix: prefix)
@@ -33,6 +36,7 @@ public struct NamingScheme: Sendable, Equatable, CustomStringConvertible {
 
     /// The canonical spelling of a file's tensor name under this scheme.
     public func canonicalName(for fileName: String) -> String {
+        if dialect == .gguf { return GGUFNaming.canonical(forGGUFName: fileName)?.name ?? fileName }
         var name = fileName
         if !prefix.isEmpty, name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
         if dialect == .mosaicGPT {

@@ -22,14 +22,20 @@ public struct Checkpoint: Sendable {
     public var files: [String]
     /// `tokenizer.json`, when present.
     public var tokenizerPath: String?
+    /// The parsed GGUF file when the checkpoint is one: its typed metadata stands in for
+    /// `config.json`, and its tensor infos carry the block types that `tensors` (raw bytes for
+    /// block-quantized tensors) cannot express.
+    public var gguf: GGUFFile?
 
-    public init(path: String, format: CheckpointFormat, tensors: TensorCollection, config: JSONValue?, files: [String], tokenizerPath: String?) {
+    public init(path: String, format: CheckpointFormat, tensors: TensorCollection, config: JSONValue?, files: [String],
+                tokenizerPath: String?, gguf: GGUFFile? = nil) {
         self.path = path
         self.format = format
         self.tensors = tensors
         self.config = config
         self.files = files
         self.tokenizerPath = tokenizerPath
+        self.gguf = gguf
     }
 }
 
@@ -40,6 +46,8 @@ public struct WeightFileReaders: Sendable {
     public var safetensors: @Sendable (String) throws -> TensorCollection = { try SafetensorsFile.read(path: $0) }
     /// Reads one PyTorch `.bin` file.
     public var pytorch: @Sendable (String) throws -> TensorCollection = { try PyTorchCheckpoint.read(path: $0) }
+    /// Reads one GGUF file.
+    public var gguf: @Sendable (String) throws -> GGUFFile = { try GGUFFile.read(path: $0) }
 
     public init() {}
 }

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Opens checkpoints: a model directory (safetensors preferred over `.bin`, sharded via the index
-/// json) or a single `.safetensors` / `.bin` file.
+/// json) or a single `.safetensors` / `.bin` / `.gguf` file.
 public enum CheckpointLoader {
     /// Opens `path`. Every error names the file it concerns.
     public static func open(_ givenPath: String, readers: WeightFileReaders = WeightFileReaders()) throws -> Checkpoint {
@@ -23,6 +23,13 @@ public enum CheckpointLoader {
     private static func openFile(_ path: String, readers: WeightFileReaders) throws -> Checkpoint {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        if name.hasSuffix(".gguf") {
+            // A GGUF file is self-describing: its metadata is the config, so a config.json that
+            // happens to sit next to it is not consulted.
+            let file = try attributing(to: path) { try readers.gguf(path) }
+            let tensors = try attributing(to: path) { try file.tensorCollection(origin: path) }
+            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: [name], tokenizerPath: nil, gguf: file)
+        }
         let config = try readConfig(directory + "/config.json", required: false)
         if name.hasSuffix(".safetensors") {
             let tensors = try readers.safetensors(path)
@@ -32,7 +39,7 @@ public enum CheckpointLoader {
             let tensors = try attributing(to: path) { try readers.pytorch(path) }
             return Checkpoint(path: path, format: .pytorch, tensors: tensors, config: config, files: [name], tokenizerPath: nil)
         }
-        throw FileError(path: path, underlying: FormatError.unrecognized("unrecognized file type (expected .safetensors, .bin or a model directory)"))
+        throw FileError(path: path, underlying: FormatError.unrecognized("unrecognized file type (expected .safetensors, .bin, .gguf or a model directory)"))
     }
 
     private static func openDirectory(_ path: String, readers: WeightFileReaders) throws -> Checkpoint {

@@ -1,0 +1,134 @@
+import Foundation
+import MPTCore
+import MPTFormats
+import MPTGraph
+
+/// Writes an MPT model as a llama.cpp `mpt` GGUF file: metadata (hyper-parameters, file type,
+/// tokenizer), then every tensor streamed one at a time — cast, or quantized to Q8_0/Q4_0 — into
+/// a temporary file that is renamed into place once complete.
+public enum GGUFExport {
+    /// One tensor of the output: its GGUF name, source, shape and type.
+    public struct PlannedTensor: Sendable {
+        /// The canonical tensor.
+        public var tensor: CanonicalTensor
+        /// The GGUF name (`blk.0.attn_qkv.weight`).
+        public var name: String
+        /// Row-major shape.
+        public var shape: [Int]
+        /// The ggml type written.
+        public var type: GGMLType
+    }
+
+    /// `general.quantization_version` as the converter writes it (`GGML_QUANT_VERSION`).
+    public static let quantizationVersion: UInt32 = 2
+
+    /// The directory holding the model's tokenizer files (the checkpoint directory, or the
+    /// directory of a single weights file).
+    public static func modelDirectory(_ model: MPTModel) -> String {
+        let path = model.checkpoint.path
+        return FileKind.of(path) == .directory ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+
+    /// The output tensors and their types; refuses what llama.cpp cannot represent.
+    public static func plan(model: MPTModel, options: ConversionOptions) throws -> [PlannedTensor] {
+        try model.config.checkRepresentableInGGUF()
+        _ = try GGUFTensorTypes.fileType(options)
+        return try model.orderedTensors.map { tensor in
+            let source = try model.source(tensor)
+            let type = try GGUFTensorTypes.type(for: tensor, shape: source.shape, config: model.config, options: options)
+            return PlannedTensor(tensor: tensor, name: GGUFNaming.ggufName(for: tensor), shape: source.shape, type: type)
+        }
+    }
+
+    /// The tokenizer of the model directory, when it has a `tokenizer.json`.
+    public static func vocabulary(model: MPTModel) throws -> GGUFVocabulary? {
+        let directory = modelDirectory(model)
+        let tokenizerPath = directory + "/tokenizer.json"
+        guard FileKind.of(tokenizerPath) == .file else { return nil }
+        let tokenizer = try TokenizerJSON.read(path: tokenizerPath)
+        let tokenizerConfig = try CheckpointLoader.readConfig(directory + "/tokenizer_config.json", required: false)
+        var modelConfig = model.checkpoint.config
+        if modelConfig == nil { modelConfig = try CheckpointLoader.readConfig(directory + "/config.json", required: false) }
+        return try attributing(to: tokenizerPath) {
+            try GGUFVocabulary(tokenizer: tokenizer, tokenizerConfig: tokenizerConfig, modelConfig: modelConfig,
+                               vocabSize: model.config.vocabSize)
+        }
+    }
+
+    /// All metadata entries in write order. Without a tokenizer the file declares
+    /// `tokenizer.ggml.model = "none"` and `mpt.vocab_size`, which llama.cpp loads as a model
+    /// that takes token ids only.
+    public static func metadata(model: MPTModel, options: ConversionOptions, name: String,
+                                vocabulary: GGUFVocabulary?) throws -> [(key: String, value: GGUFValue)] {
+        var entries: [(key: String, value: GGUFValue)] = [
+            (MPTGGUFKey.architecture, .string(MPTGGUFKey.architectureName)),
+            ("general.type", .string("model")),
+            ("general.name", .string(name)),
+        ]
+        let parameters = model.orderedTensors.reduce(0) { total, tensor in
+            total &+ (model.tensors[tensor]?.shape.reduce(1, &*) ?? 0)
+        }
+        entries.append(("general.size_label", .string(GGUFSizeLabel.label(parameters: parameters))))
+        entries.append(contentsOf: try model.config.ggufHyperParameters())
+        entries.append(("general.file_type", .uint32(try GGUFTensorTypes.fileType(options))))
+        entries.append(("general.quantization_version", .uint32(quantizationVersion)))
+        if let vocabulary {
+            entries.append(contentsOf: vocabulary.metadata)
+        } else {
+            guard let vocab = UInt32(exactly: model.config.vocabSize) else {
+                throw GGUFExportError.unrepresentable(option: "vocab_size", reason: "does not fit UINT32")
+            }
+            entries.append(("tokenizer.ggml.model", .string("none")))
+            entries.append((MPTGGUFKey.vocabSize, .uint32(vocab)))
+        }
+        return entries
+    }
+
+    /// Converts `model` into the GGUF file `path` (replaced only when `overwrite`).
+    /// - Returns: the tensors written.
+    @discardableResult
+    public static func write(model: MPTModel, to path: String, options: ConversionOptions, overwrite: Bool) throws -> [PlannedTensor] {
+        let planned = try attributing(to: model.checkpoint.path) { try plan(model: model, options: options) }
+        let vocabulary = try vocabulary(model: model)
+        let name = URL(fileURLWithPath: modelDirectory(model)).standardizedFileURL.lastPathComponent
+        var writer = try GGUFWriter()
+        for (key, value) in try metadata(model: model, options: options, name: name, vocabulary: vocabulary) {
+            try writer.addMetadata(key, value)
+        }
+        for item in planned {
+            let source = try model.source(item.tensor)
+            guard case let .dense(view) = source else {
+                throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.quantizedInput(tensor: item.tensor.name, format: source.typeName))
+            }
+            guard view.isContiguous else {
+                throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
+            }
+            let sourceName = model.sourceNames[item.tensor] ?? item.tensor.name
+            let threads = options.threads
+            let allowNonfinite = options.allowNonfinite
+            try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
+                try attributing(to: model.checkpoint.path) {
+                    if !allowNonfinite { try checkFinite(view, name: sourceName, type: item.type) }
+                    try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
+                    view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
+                }
+            }
+        }
+        try writer.write(to: path, overwrite: overwrite)
+        return planned
+    }
+
+    /// NaN/Inf in the source, and values that F16 cannot hold (they would become ±inf).
+    static func checkFinite(_ view: TensorView, name: String, type: GGMLType) throws {
+        var nonFinite = 0
+        var overflow = 0
+        let checkHalf = type == .f16
+        try DenseStreaming.forEachChunk(view) { chunk in
+            for value in chunk {
+                if !value.isFinite { nonFinite += 1 } else if checkHalf && abs(value) >= 65520 { overflow += 1 }
+            }
+        }
+        if nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: nonFinite) }
+        if overflow > 0 { throw ConversionError.overflow(tensor: name, count: overflow, dtype: "F16") }
+    }
+}

@@ -1,0 +1,29 @@
+/// Why a model cannot be written as a llama.cpp `mpt` GGUF file.
+public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A model option that llama.cpp's MPT graph does not implement; writing the file anyway
+    /// would make llama.cpp compute different logits without any warning.
+    case unrepresentable(option: String, reason: String)
+    /// The tokenizer cannot be expressed with llama.cpp's tokenizer metadata.
+    case unsupportedTokenizer(String)
+    /// The requested quantization is not a GGUF one.
+    case unsupportedQuantization(String)
+    /// A weight is already quantized in the input.
+    case quantizedInput(tensor: String, format: String)
+    /// A weight is not laid out contiguously.
+    case nonContiguous(tensor: String)
+
+    public var description: String {
+        switch self {
+        case let .unrepresentable(option, reason):
+            return "cannot write \(option) to GGUF: \(reason)"
+        case let .unsupportedTokenizer(why):
+            return "cannot write the tokenizer to GGUF: \(why)"
+        case let .unsupportedQuantization(what):
+            return "GGUF output supports --quant none, q8_0 or q4_0, not \(what)"
+        case let .quantizedInput(tensor, format):
+            return "tensor '\(tensor)' is already quantized (\(format)); convert from an unquantized checkpoint"
+        case let .nonContiguous(tensor):
+            return "tensor '\(tensor)' is not stored contiguously"
+        }
+    }
+}
