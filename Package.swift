@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "mpt-convert", targets: ["mpt-convert"]),
         .executable(name: "mpt-verify", targets: ["mpt-verify"]),
         .executable(name: "mpt-inspect", targets: ["mpt-inspect"]),
+        .executable(name: "mpt-tokenize", targets: ["mpt-tokenize"]),
         .library(name: "MPTKit", targets: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference"]),
     ],
     dependencies: [
@@ -46,6 +47,7 @@ let package = Package(
         .executableTarget(name: "mpt-inspect", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-convert", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-verify", dependencies: ["MPTCLI"]),
+        .executableTarget(name: "mpt-tokenize", dependencies: ["MPTCLI"]),
         .testTarget(name: "MPTKitTests", dependencies: [
             "MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference", "MPTCLI",
         ]),

@@ -18,7 +18,8 @@ public struct VerifyCommand: ParsableCommand {
         mpt-verify MODEL --dump-logits out.npy           run MODEL and save its logits
         mpt-verify MODEL --reference-logits ref.npy      compare MODEL with stored logits
         mpt-verify REF CANDIDATE                         run both and compare
-        Without --tokens, a fixed sequence is used: (i*7919+11) mod vocab for i = 0..<32.
+        mpt-verify MODEL --prompt "Hello world"          tokenize text with MODEL's tokenizer.json
+        Without --tokens or a prompt, a fixed sequence is used: (i*7919+11) mod vocab for i = 0..<32.
         """)
 
     @Argument(help: "Reference model (or the only model).")
@@ -29,6 +30,12 @@ public struct VerifyCommand: ParsableCommand {
 
     @Option(help: "Comma-separated token ids.")
     var tokens: String?
+
+    @Option(help: "Text to run, tokenized with the reference model's tokenizer.json (instead of --tokens).")
+    var prompt: String?
+
+    @Option(help: "UTF-8 file whose text is the prompt (like --prompt).")
+    var promptFile: String?
 
     @Option(help: "Write the (last) model's logits as a float32 .npy of shape (tokens, vocab).")
     var dumpLogits: String?
@@ -55,6 +62,9 @@ public struct VerifyCommand: ParsableCommand {
         if candidate != nil && referenceLogits != nil {
             throw ValidationError("give either a CANDIDATE model or --reference-logits, not both")
         }
+        if [tokens != nil, prompt != nil, promptFile != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("give only one of --tokens, --prompt and --prompt-file")
+        }
         if let maxRelL2, !(maxRelL2 >= 0) { throw ValidationError("--max-rel-l2 must be a non-negative number") }
     }
 
@@ -73,7 +83,8 @@ public struct VerifyCommand: ParsableCommand {
         if let candidateModel, candidateModel.config.vocabSize != config.vocabSize {
             throw FileError(path: candidate ?? "", underlying: TokenSequence.Failure.outOfRange(id: candidateModel.config.vocabSize, vocab: config.vocabSize))
         }
-        let ids = try tokens.map(TokenSequence.parse) ?? TokenSequence.defaultTokens(vocab: config.vocabSize, maxLength: config.maxSeqLen)
+        let ids = try promptTokens(of: referenceModel) ?? tokens.map(TokenSequence.parse)
+            ?? TokenSequence.defaultTokens(vocab: config.vocabSize, maxLength: config.maxSeqLen)
         try TokenSequence.validate(ids, vocab: config.vocabSize, maxLength: config.maxSeqLen)
 
         let referenceRun = try LogitRun(model: referenceModel, tokens: ids, precision: precision, threads: threads)
@@ -104,6 +115,18 @@ public struct VerifyCommand: ParsableCommand {
         }
         let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
         return present(report, reference: reference, candidate: comparison.label, kind: comparison.kind, tokens: ids)
+    }
+
+    /// The ids of `--prompt`/`--prompt-file` with the reference model's tokenizer, truncated to
+    /// `max_seq_len` (with a note); `nil` without a prompt.
+    private func promptTokens(of model: MPTModel) throws -> [Int]? {
+        guard let text = try prompt ?? promptFile.map(TokenizerLoading.text(ofFile:)) else { return nil }
+        guard let path = model.checkpoint.tokenizerPath else { throw TokenizerLoading.Failure.noTokenizer(model: reference) }
+        let ids = try TokenizerLoading.tokenizer(at: path).encode(text).map(Int.init)
+        let limit = model.config.maxSeqLen
+        guard ids.count > limit else { return ids }
+        printError("mpt-verify: note: the prompt is \(ids.count) tokens; using the first \(limit) (max_seq_len)")
+        return Array(ids.prefix(limit))
     }
 
     private func dump(_ logits: [Double], vocab: Int) throws {
