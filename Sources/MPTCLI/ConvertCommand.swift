@@ -16,7 +16,7 @@ public enum OutputFormat: String, ExpressibleByArgument, Sendable {
 public struct ConvertCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mpt-convert",
-        abstract: "Convert an MPT checkpoint: cast dtypes, quantize (int8, NF4, Q8_0, Q4_0), write safetensors or GGUF.")
+        abstract: "Convert an MPT checkpoint: merge a LoRA adapter, cast dtypes, quantize (int8, NF4, Q8_0, Q4_0), write safetensors or GGUF.")
 
     @Argument(help: "Input model directory or weights file.")
     var input: String
@@ -45,6 +45,9 @@ public struct ConvertCommand: ParsableCommand {
     @Option(help: "Worker threads.")
     var threads: Int = 2
 
+    @Option(help: ArgumentHelp("Merge a peft LoRA adapter directory into the weights (in float32, before any cast or quantization).", valueName: "adapter-dir"))
+    var mergeLora: String?
+
     @Flag(help: "Keep NaN/Inf weights instead of failing.")
     var allowNonfinite = false
 
@@ -65,7 +68,7 @@ public struct ConvertCommand: ParsableCommand {
         TemporaryFileRegistry.installSignalCleanup()
         try runReportingErrors(tool: "mpt-convert") {
             try Converter.checkPaths(input: input, output: output)
-            let model = try ModelLoading.model(at: input)
+            let model = try ModelLoading.model(at: input, mergingLoRA: mergeLora)
             let targetFormat = format ?? (output.hasSuffix(".gguf") ? .gguf : .safetensors)
             let options = ConversionOptions(
                 dtype: dtype ?? defaultDType(model), quant: quant, blocksize: blocksize, doubleQuant: doubleQuant,

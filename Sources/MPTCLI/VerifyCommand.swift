@@ -19,6 +19,8 @@ public struct VerifyCommand: ParsableCommand {
         mpt-verify MODEL --reference-logits ref.npy      compare MODEL with stored logits
         mpt-verify REF CANDIDATE                         run both and compare
         mpt-verify MODEL --prompt "Hello world"          tokenize text with MODEL's tokenizer.json
+        mpt-verify MODEL --merge-lora ADAPTER --reference-logits merged.npy
+                                                         merge a LoRA adapter in memory, then compare
         Without --tokens or a prompt, a fixed sequence is used: (i*7919+11) mod vocab for i = 0..<32.
         """)
 
@@ -42,6 +44,9 @@ public struct VerifyCommand: ParsableCommand {
 
     @Option(help: "Compare with logits stored in a .npy (float32 or float64, shape (tokens, vocab)).")
     var referenceLogits: String?
+
+    @Option(help: ArgumentHelp("Merge a peft LoRA adapter directory into the (first) model before running it.", valueName: "adapter-dir"))
+    var mergeLora: String?
 
     @Option(help: "Forward precision: f32 (fast) or f64 (slow exact reference).")
     var precision: Precision = .f32
@@ -77,7 +82,7 @@ public struct VerifyCommand: ParsableCommand {
     }
 
     private func verify() throws -> Bool {
-        let referenceModel = try ModelLoading.model(at: reference)
+        let referenceModel = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
         let candidateModel = try candidate.map { try ModelLoading.model(at: $0) }
         let config = referenceModel.config
         if let candidateModel, candidateModel.config.vocabSize != config.vocabSize {
@@ -104,17 +109,17 @@ public struct VerifyCommand: ParsableCommand {
             // The stored logits are the reference; the model is the candidate.
             let kind = CandidateKind.classify(candidate: referenceModel, reference: nil)
             let report = try ParityMetrics.compare(reference: stored.values, candidate: referenceRun.logits, vocab: config.vocabSize, tokens: ids)
-            return present(report, reference: referenceLogits, candidate: reference, kind: kind, tokens: ids)
+            return present(report, reference: referenceLogits, candidate: referenceLabel, kind: kind, tokens: ids)
         }
         guard let comparison else {
             if !json {
-                print("ran \(reference): \(ids.count) tokens × \(config.vocabSize) logits (\(precision.rawValue))")
+                print("ran \(referenceLabel): \(ids.count) tokens × \(config.vocabSize) logits (\(precision.rawValue))")
                 if let dumpLogits { print("wrote \(dumpLogits)") }
             }
             return true
         }
         let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
-        return present(report, reference: reference, candidate: comparison.label, kind: comparison.kind, tokens: ids)
+        return present(report, reference: referenceLabel, candidate: comparison.label, kind: comparison.kind, tokens: ids)
     }
 
     /// The ids of `--prompt`/`--prompt-file` with the reference model's tokenizer, truncated to
@@ -128,6 +133,9 @@ public struct VerifyCommand: ParsableCommand {
         printError("mpt-verify: note: the prompt is \(ids.count) tokens; using the first \(limit) (max_seq_len)")
         return Array(ids.prefix(limit))
     }
+
+    /// The first model as named in reports (with the merged adapter, if any).
+    private var referenceLabel: String { mergeLora.map { "\(reference) + LoRA \($0)" } ?? reference }
 
     private func dump(_ logits: [Double], vocab: Int) throws {
         guard let dumpLogits else { return }

@@ -1,18 +1,22 @@
 import MPTCore
 
-/// Where one weight's values come from: a plain tensor in the file, or a quantized one whose
-/// components the quantizer layer knows how to decode.
+/// Where one weight's values come from: a plain tensor in the file, a quantized one whose
+/// components the quantizer layer knows how to decode, or a weight computed from others when it is
+/// read (a LoRA merge).
 public enum TensorSource: Sendable {
     /// A dense tensor of a floating-point dtype.
     case dense(TensorView)
     /// A quantized tensor: its format, logical shape (outermost first), and named components.
     case quantized(QuantizedTensor)
+    /// `base + scale·(B·A)`, computed in float32 by the quantizer layer each time it is read.
+    indirect case merged(base: TensorSource, update: LoRAUpdate)
 
     /// Logical shape, outermost first.
     public var shape: [Int] {
         switch self {
         case let .dense(view): return view.shape.dims
         case let .quantized(tensor): return tensor.shape
+        case let .merged(base, _): return base.shape
         }
     }
 
@@ -21,6 +25,7 @@ public enum TensorSource: Sendable {
         switch self {
         case let .dense(view): return view.dtype.rawValue
         case let .quantized(tensor): return tensor.format
+        case let .merged(base, _): return base.typeName + "+LoRA"
         }
     }
 
@@ -29,7 +34,20 @@ public enum TensorSource: Sendable {
         switch self {
         case let .dense(view): return view.byteCount
         case let .quantized(tensor): return tensor.components.values.reduce(0) { $0 &+ $1.byteCount }
+        case let .merged(base, update): return base.storedBytes &+ update.a.byteCount &+ update.b.byteCount
         }
+    }
+
+    /// The stored source under any computed layers (the base weight of a LoRA merge).
+    public var stored: TensorSource {
+        if case let .merged(base, _) = self { return base.stored }
+        return self
+    }
+
+    /// True when the values are stored quantized (not computed, not dense).
+    public var isQuantized: Bool {
+        if case .quantized = self { return true }
+        return false
     }
 }
 

@@ -2,7 +2,8 @@ import MPTCore
 import MPTFormats
 import MPTGraph
 
-/// Turns any weight source of the graph — dense or quantized — into `Float` values, row-major.
+/// Turns any weight source of the graph — dense, quantized, or LoRA-merged — into `Float` values,
+/// row-major.
 public enum Dequantizer {
     /// Errors decoding a quantized tensor.
     public enum Failure: Error, Sendable, CustomStringConvertible {
@@ -33,6 +34,10 @@ public enum Dequantizer {
                 throw Failure.wrongSize(format: tensor.format, expected: expected, actual: values.count)
             }
             return values
+        case let .merged(base, update):
+            var values = try floats(base)
+            try LoRAMerge.apply(update, to: &values, shape: base.shape)
+            return values
         }
     }
 
@@ -45,6 +50,36 @@ public enum Dequantizer {
         case "NF4": return try BitsAndBytesNF4.dequantize(components: tensor.components).values
         case "INT8": return try BitsAndBytesInt8.dequantize(components: tensor.components).values
         default: throw Failure.unknownFormat(tensor.format)
+        }
+    }
+
+    /// Conversions start from unquantized weights: throws for a quantized source, or a LoRA merge
+    /// onto a quantized base.
+    public static func requireUnquantized(_ source: TensorSource, name: String) throws {
+        switch source {
+        case .dense: return
+        case .quantized:
+            throw ConversionError.unsupported("tensor '\(name)' is already quantized (\(source.typeName)); convert from an unquantized checkpoint")
+        case .merged:
+            if source.stored.isQuantized {
+                throw ConversionError.unsupported("tensor '\(name)' is quantized (\(source.stored.typeName)); merge LoRA into an unquantized checkpoint")
+            }
+        }
+    }
+
+    /// A dense view of a non-quantized source: the stored view itself, or, for a computed source
+    /// (a LoRA merge), its float32 values in a fresh buffer. Call it when the tensor is needed.
+    public static func denseView(_ source: TensorSource, name: String) throws -> TensorView {
+        try requireUnquantized(source, name: name)
+        switch source {
+        case let .dense(view):
+            return view
+        case .quantized, .merged:
+            let values = try floats(source)
+            let storage = ByteStorage(count: values.count * 4, origin: name) { buffer in
+                values.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            }
+            return try TensorView(storage: storage, dtype: .f32, shape: try Shape(checking: source.shape), byteOffset: 0)
         }
     }
 }

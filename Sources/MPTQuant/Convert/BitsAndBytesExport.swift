@@ -30,14 +30,13 @@ public enum BitsAndBytesExport {
     public static func write(model: MPTModel, options: ConversionOptions, into writer: DeferredSafetensorsWriter, progress: (String) -> Void = { _ in }) throws {
         for tensor in model.orderedTensors {
             let source = try model.source(tensor)
-            guard case let .dense(view) = source else {
-                throw ConversionError.unsupported("tensor '\(tensor.name)' is already quantized (\(source.typeName)); convert from an unquantized checkpoint")
-            }
+            try Dequantizer.requireUnquantized(source, name: tensor.name)
             progress(tensor.name)
             guard ModelExport.isQuantizable(tensor) else {
-                try writer.append(try DTypeCast.tensor(name: tensor.name, view: view, target: options.dtype.dtype, allowNonfinite: options.allowNonfinite))
+                try writer.append(try DTypeCast.tensor(name: tensor.name, source: source, target: options.dtype.dtype, allowNonfinite: options.allowNonfinite))
                 continue
             }
+            // LoRA merges happen in float32 inside `Dequantizer.floats`, before this rounding.
             // transformers quantizes the weight as loaded in the compute dtype: round to it first.
             let values = DTypeCast.rounded(try Dequantizer.floats(source), to: options.dtype.dtype)
             if !options.allowNonfinite {
@@ -50,9 +49,9 @@ public enum BitsAndBytesExport {
             case .nf4:
                 let nf4 = NF4Options(blocksize: options.blocksize, doubleQuantization: options.doubleQuant,
                                      sourceDType: options.dtype.dtype, threadCount: options.threads)
-                components = BitsAndBytesNF4.components(of: try BitsAndBytesNF4.quantize(values, shape: view.shape.dims, options: nf4))
+                components = BitsAndBytesNF4.components(of: try BitsAndBytesNF4.quantize(values, shape: source.shape, options: nf4))
             case .int8:
-                let dims = view.shape.dims
+                let dims = source.shape
                 components = BitsAndBytesInt8.components(of: try BitsAndBytesInt8.quantize(
                     values, rows: dims[0], columns: dims.count > 1 ? dims[1] : 1, threadCount: options.threads))
             default:

@@ -2,7 +2,7 @@ import MPTCore
 import MPTFormats
 import MPTGraph
 
-/// Output tensors that store a dense weight in another float dtype (round-to-nearest-even), or
+/// Output tensors that store a dense or computed weight in another float dtype (round-to-nearest-even), or
 /// copy it byte for byte when the dtype already matches.
 enum DTypeCast {
     /// An output tensor writing `view` as `target`, checking for NaN/Inf and f16 overflow.
@@ -19,30 +19,64 @@ enum DTypeCast {
             }
         }
         return OutputTensor(name: name, dtype: target, shape: shape) { sink in
-            var nonFinite = 0
-            var overflows = 0
+            var counts = CastCounts()
             try DenseStreaming.forEachChunk(view) { chunk in
-                if !allowNonfinite { nonFinite += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
-                switch target {
-                case .f32:
-                    try sink.write(UnsafeRawBufferPointer(chunk))
-                case .f16:
-                    var halves = [UInt16](repeating: 0, count: chunk.count)
-                    overflows += halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToF16(chunk, into: $0) }
-                    try sink.write(halves)
-                case .bf16:
-                    var halves = [UInt16](repeating: 0, count: chunk.count)
-                    halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToBF16(chunk, into: $0) }
-                    try sink.write(halves)
-                default:
-                    throw ConversionError.unsupported("cannot cast to \(target)")
-                }
-                if nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: nonFinite) }
+                try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts)
             }
+            try counts.check(name: name, target: target, allowNonfinite: allowNonfinite)
+        }
+    }
+
+    /// An output tensor for any non-quantized source: dense views stream as above; computed
+    /// sources (LoRA merges) are computed when the writer asks for them, one tensor at a time.
+    static func tensor(name: String, source: TensorSource, target: DType, allowNonfinite: Bool) throws -> OutputTensor {
+        try Dequantizer.requireUnquantized(source, name: name)
+        switch source {
+        case let .dense(view):
+            return try tensor(name: name, view: view, target: target, allowNonfinite: allowNonfinite)
+        case .quantized, .merged:
+            return OutputTensor(name: name, dtype: target, shape: try Shape(checking: source.shape)) { sink in
+                let values = try Dequantizer.floats(source)
+                var counts = CastCounts()
+                try values.withUnsafeBufferPointer { chunk in
+                    try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts)
+                }
+                try counts.check(name: name, target: target, allowNonfinite: allowNonfinite)
+            }
+        }
+    }
+
+    /// NaN/Inf values seen and f16 overflows made while casting one tensor.
+    struct CastCounts {
+        var nonFinite = 0
+        var overflows = 0
+
+        func check(name: String, target: DType, allowNonfinite: Bool) throws {
             if overflows > 0 && !allowNonfinite {
                 throw ConversionError.overflow(tensor: name, count: overflows, dtype: target.rawValue)
             }
         }
+    }
+
+    /// Casts one chunk of values to `target` and writes it.
+    static func write(_ chunk: UnsafeBufferPointer<Float>, as target: DType, to sink: TensorSink, name: String,
+                      allowNonfinite: Bool, counts: inout CastCounts) throws {
+        if !allowNonfinite { counts.nonFinite += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+        switch target {
+        case .f32:
+            try sink.write(UnsafeRawBufferPointer(chunk))
+        case .f16:
+            var halves = [UInt16](repeating: 0, count: chunk.count)
+            counts.overflows += halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToF16(chunk, into: $0) }
+            try sink.write(halves)
+        case .bf16:
+            var halves = [UInt16](repeating: 0, count: chunk.count)
+            halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToBF16(chunk, into: $0) }
+            try sink.write(halves)
+        default:
+            throw ConversionError.unsupported("cannot cast to \(target)")
+        }
+        if counts.nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: counts.nonFinite) }
     }
 
     /// `values` rounded to `dtype` (round-to-nearest-even) and widened back to `Float`.

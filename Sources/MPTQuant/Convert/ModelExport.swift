@@ -11,15 +11,13 @@ public enum ModelExport {
         return kind == .wqkv || kind == .outProj || kind == .upProj || kind == .downProj
     }
 
-    /// Output tensors for an unquantized safetensors conversion with `options` (dtype casts).
+    /// Output tensors for an unquantized safetensors conversion with `options` (dtype casts; LoRA
+    /// merges are computed in float32 before the cast, each when the writer reaches it).
     public static func safetensorsTensors(model: MPTModel, options: ConversionOptions) throws -> [OutputTensor] {
         var outputs: [OutputTensor] = []
         for tensor in model.orderedTensors {
-            let source = try model.source(tensor)
-            guard case let .dense(view) = source else {
-                throw ConversionError.unsupported("tensor '\(tensor.name)' is already quantized (\(source.typeName)); convert from an unquantized checkpoint")
-            }
-            outputs.append(try DTypeCast.tensor(name: tensor.name, view: view, target: options.dtype.dtype, allowNonfinite: options.allowNonfinite))
+            outputs.append(try DTypeCast.tensor(name: tensor.name, source: try model.source(tensor), target: options.dtype.dtype,
+                                                allowNonfinite: options.allowNonfinite))
         }
         return outputs
     }

@@ -97,10 +97,8 @@ public enum GGUFExport {
         }
         for item in planned {
             let source = try model.source(item.tensor)
-            guard case let .dense(view) = source else {
-                throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.quantizedInput(tensor: item.tensor.name, format: source.typeName))
-            }
-            guard view.isContiguous else {
+            try attributing(to: model.checkpoint.path) { try Dequantizer.requireUnquantized(source, name: item.tensor.name) }
+            if case let .dense(view) = source, !view.isContiguous {
                 throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
             }
             let sourceName = model.sourceNames[item.tensor] ?? item.tensor.name
@@ -108,6 +106,8 @@ public enum GGUFExport {
             let allowNonfinite = options.allowNonfinite
             try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
                 try attributing(to: model.checkpoint.path) {
+                    // LoRA-merged weights are computed here, one tensor at a time.
+                    let view = try Dequantizer.denseView(source, name: sourceName)
                     if !allowNonfinite { try checkFinite(view, name: sourceName, type: item.type) }
                     try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
                     view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)

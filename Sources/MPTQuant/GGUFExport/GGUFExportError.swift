@@ -7,8 +7,6 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
     case unsupportedTokenizer(String)
     /// The requested quantization is not a GGUF one.
     case unsupportedQuantization(String)
-    /// A weight is already quantized in the input.
-    case quantizedInput(tensor: String, format: String)
     /// A weight is not laid out contiguously.
     case nonContiguous(tensor: String)
 
@@ -20,8 +18,6 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
             return "cannot write the tokenizer to GGUF: \(why)"
         case let .unsupportedQuantization(what):
             return "GGUF output supports --quant none, q8_0 or q4_0, not \(what)"
-        case let .quantizedInput(tensor, format):
-            return "tensor '\(tensor)' is already quantized (\(format)); convert from an unquantized checkpoint"
         case let .nonContiguous(tensor):
             return "tensor '\(tensor)' is not stored contiguously"
         }

@@ -29,16 +29,19 @@ public enum CandidateKind: String, Sendable, CaseIterable, Codable {
     }
 
     /// Classifies `candidate` against `reference` (or on its own when comparing with stored
-    /// logits): quantized formats by name, dense ones by their linear-weight dtype.
+    /// logits): quantized formats by name, dense ones by their linear-weight dtype (a LoRA-merged
+    /// weight counts as its stored base weight; the merge itself is float32).
     public static func classify(candidate: MPTModel, reference: MPTModel?) -> CandidateKind {
         let probe = CanonicalTensor.block(0, .wqkv, .weight)
-        guard let source = candidate.tensors[probe] else { return .exact }
+        guard let source = candidate.tensors[probe]?.stored else { return .exact }
         switch source {
         case let .quantized(tensor):
             return CandidateKind(rawValue: tensor.format.lowercased()) ?? .q4_0
         case let .dense(view):
-            guard let reference, case let .dense(referenceView)? = reference.tensors[probe] else { return .exact }
+            guard let reference, case let .dense(referenceView)? = reference.tensors[probe]?.stored else { return .exact }
             return denseKind(candidate: view.dtype, reference: referenceView.dtype)
+        case .merged:
+            return .exact
         }
     }
 
