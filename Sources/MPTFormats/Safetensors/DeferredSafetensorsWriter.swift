@@ -7,13 +7,7 @@ import MPTCore
 /// `save_pretrained`: a new shard starts when the next tensor would push the current one over
 /// `shardSize`.
 public final class DeferredSafetensorsWriter {
-    private struct Entry {
-        var name: String
-        var dtype: DType
-        var shape: Shape
-        var start: Int
-        var end: Int
-    }
+    private typealias Entry = SafetensorsHeaderEncoder.Entry
 
     private let directory: String
     private let baseName: String
@@ -81,24 +75,9 @@ public final class DeferredSafetensorsWriter {
     }
 
     private func closeShard() throws {
-        var members: [(key: String, value: JSONValue)] = []
-        if !metadata.isEmpty {
-            members.append(("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })))
-        }
-        for entry in entries {
-            members.append((entry.name, .object([
-                ("dtype", .string(entry.dtype.rawValue)),
-                ("shape", .array(entry.shape.dims.map { .int($0) })),
-                ("data_offsets", .array([.int(entry.start), .int(entry.end)])),
-            ])))
-        }
-        var header = Array(JSONWriter.compact(.object(members)).utf8)
-        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
         let temporaryName = ".\(baseName)-shard-\(finishedShards.count).safetensors"
         let file = try AtomicOutputFile(path: directory + "/" + temporaryName)
-        var length = UInt64(header.count).littleEndian
-        try withUnsafeBytes(of: &length) { try file.write($0) }
-        try file.write(header)
+        try file.write(SafetensorsHeaderEncoder.encode(entries: entries, metadata: metadata))
         if let data {
             try data.commit(durable: false)
             try file.append(contentsOfFileAt: data.path)

@@ -68,30 +68,16 @@ public enum SafetensorsWriter {
         try attributing(to: path) {
             let ordered = ordered(tensors)
             var seen = Set<String>()
-            var members: [(key: String, value: JSONValue)] = []
-            if !metadata.isEmpty {
-                let sortedMetadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) }
-                members.append(("__metadata__", .object(sortedMetadata)))
-            }
+            var entries: [SafetensorsHeaderEncoder.Entry] = []
             var offset = 0
             for tensor in ordered {
                 guard seen.insert(tensor.name).inserted else { throw SafetensorsWriteError.duplicateName(tensor.name) }
-                let size = try tensor.byteCount()
-                let end = try Checked.add(offset, size, "data offsets")
-                members.append((tensor.name, .object([
-                    ("dtype", .string(tensor.dtype.rawValue)),
-                    ("shape", .array(tensor.shape.dims.map { .int($0) })),
-                    ("data_offsets", .array([.int(offset), .int(end)])),
-                ])))
+                let end = try Checked.add(offset, try tensor.byteCount(), "data offsets")
+                entries.append(.init(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, start: offset, end: end))
                 offset = end
             }
-            var header = Array(JSONWriter.compact(.object(members)).utf8)
-            let padding = (8 - header.count % 8) % 8
-            header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
             let file = try AtomicOutputFile(path: path, overwrite: overwrite)
-            var length = UInt64(header.count).littleEndian
-            try withUnsafeBytes(of: &length) { try file.write($0) }
-            try file.write(header)
+            try file.write(SafetensorsHeaderEncoder.encode(entries: entries, metadata: metadata))
             for tensor in ordered {
                 let sink = TensorSink(file: file)
                 try tensor.produce(sink)
