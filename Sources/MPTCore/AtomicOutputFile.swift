@@ -162,10 +162,10 @@ public final class TemporaryFileRegistry: @unchecked Sendable {
         paths.remove(path)
     }
 
-    /// Deletes every registered temporary file or directory (called on SIGINT/SIGTERM).
+    /// Deletes every registered temporary file or directory (the signal cleanup calls this from
+    /// its own thread, never from inside the signal handler).
     public func removeAll() {
-        guard pthread_mutex_trylock(&lock) == 0 else { return }
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
         for path in paths { removeTree(path) }
         paths.removeAll()
     }
@@ -185,11 +185,37 @@ public final class TemporaryFileRegistry: @unchecked Sendable {
         rmdir(path)
     }
 
-    /// Installs SIGINT/SIGTERM handlers that remove temporary outputs and exit with status 130.
+    /// Write end of the pipe the signal handler reports on (-1 until installed).
+    nonisolated(unsafe) private static var signalPipe: Int32 = -1
+
+    /// Installs SIGINT/SIGTERM handlers that remove temporary outputs and exit with status
+    /// 128 + signal (130 for SIGINT). The handler only writes the signal number to a pipe (an
+    /// async-signal-safe call): a watcher thread does the cleanup, since deleting files needs
+    /// `malloc` and `opendir`, which may deadlock inside a handler that interrupted `malloc`.
     public static func installSignalCleanup() {
-        let handler: @convention(c) (Int32) -> Void = { signal in
+        guard signalPipe < 0 else { return }
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        signalPipe = ends[1]
+        let readEnd = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        readEnd.initialize(to: ends[0])
+        var watcher = pthread_t()
+        let started = pthread_create(&watcher, nil, { argument in
+            guard let readEnd = argument?.assumingMemoryBound(to: Int32.self).pointee else { return nil }
+            var signal: UInt8 = 0
+            while read(readEnd, &signal, 1) != 1 {
+                if errno != EINTR { return nil }
+            }
             TemporaryFileRegistry.shared.removeAll()
-            _exit(128 + signal)
+            _exit(128 + Int32(signal))
+        }, readEnd)
+        guard started == 0 else { return }
+        pthread_detach(watcher)
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            var number = UInt8(truncatingIfNeeded: signal)
+            _ = write(TemporaryFileRegistry.signalPipe, &number, 1)
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)

@@ -44,6 +44,12 @@ public enum TensorSource: Sendable {
         return self
     }
 
+    /// The file a stored dense source was read from (for messages); `nil` for other sources.
+    public var origin: String? {
+        if case let .dense(view) = stored { return view.storage.origin }
+        return nil
+    }
+
     /// True when the values are stored quantized (not computed, not dense).
     public var isQuantized: Bool {
         if case .quantized = self { return true }

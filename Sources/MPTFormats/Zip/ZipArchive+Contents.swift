@@ -15,6 +15,12 @@ extension ZipArchive {
             guard entry.uncompressedSize <= limits.maxInflatedEntrySize else {
                 throw ZipError.inflatedSizeOverCap(entry: entry.name, declared: entry.uncompressedSize, cap: limits.maxInflatedEntrySize)
             }
+            // Deflate cannot expand more than 1032:1, so a larger declared size is a lie: refuse
+            // it before allocating (a few hundred bytes must not reserve gigabytes).
+            let (ratioBound, overflow) = entry.compressedSize.multipliedReportingOverflow(by: ZipInflater.maxExpansion)
+            guard overflow || entry.uncompressedSize - ZipInflater.expansionSlack <= ratioBound else {
+                throw ZipError.declaredSizeBeyondDeflateRatio(entry: entry.name, compressed: entry.compressedSize, declared: entry.uncompressedSize)
+            }
             if entry.uncompressedSize == 0 {
                 // Still run the stream: an "empty" entry must not hide a payload.
                 try storage.withBytes(offset: entry.dataOffset, length: entry.compressedSize) { input in
@@ -54,6 +60,10 @@ extension ZipArchive {
 
 /// Raw-deflate decoding and CRC-32 through the system zlib.
 enum ZipInflater {
+    /// Largest ratio of inflated to deflated bytes (zlib's documented 1032:1 bound).
+    static let maxExpansion = 1032
+    /// Bytes allowed on top of the ratio (block headers of tiny streams).
+    static let expansionSlack = 1024
     /// zlib counts in `UInt32`; larger buffers are fed in chunks of this size.
     private static let chunk = 1 << 30
 

@@ -24,6 +24,9 @@ public enum ZipError: Error, Sendable, Equatable, CustomStringConvertible {
     case storedSizeMismatch(entry: String, compressed: Int, uncompressed: Int)
     /// A deflated entry declares more bytes than the inflate cap allows (zip bomb guard).
     case inflatedSizeOverCap(entry: String, declared: Int, cap: Int)
+    /// A deflated entry declares more bytes than its compressed size can inflate to (deflate
+    /// expands at most 1032:1), checked before allocating the declared size.
+    case declaredSizeBeyondDeflateRatio(entry: String, compressed: Int, declared: Int)
     /// Inflating produced more bytes than the entry declares (zip bomb guard).
     case inflatedPastDeclaredSize(entry: String, declared: Int)
     /// Inflating ended before the declared size was reached.
@@ -61,6 +64,8 @@ public enum ZipError: Error, Sendable, Equatable, CustomStringConvertible {
             return "stored zip entry '\(entry)' has compressed size \(compressed) but uncompressed size \(uncompressed)"
         case let .inflatedSizeOverCap(entry, declared, cap):
             return "deflated zip entry '\(entry)' declares \(declared) bytes, over the inflate cap of \(cap) bytes (possible zip bomb)"
+        case let .declaredSizeBeyondDeflateRatio(entry, compressed, declared):
+            return "deflated zip entry '\(entry)' declares \(declared) bytes, more than its \(compressed) compressed bytes can inflate to"
         case let .inflatedPastDeclaredSize(entry, declared):
             return "deflated zip entry '\(entry)' inflates past its declared size of \(declared) bytes (possible zip bomb)"
         case let .inflatedShort(entry, declared, produced):

@@ -15,7 +15,7 @@ public enum Converter {
     /// Refuses outputs that would overwrite or live inside the input.
     public static func checkPaths(input: String, output: String) throws {
         let inputURL = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath()
-        let outputURL = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
+        let outputURL = resolvingSymlinksInExistingPrefix(output)
         let inputPath = inputURL.path
         let outputPath = outputURL.path
         if outputPath == inputPath {
@@ -26,6 +26,21 @@ public enum Converter {
         if outputPath == inputDirectory || outputPath.hasPrefix(inputDirectory + "/") {
             throw FileError(path: output, underlying: ConversionError.unsupported("output lies inside the input directory \(inputDirectory); choose another place"))
         }
+    }
+
+    /// `path` made absolute, with symlinks resolved in its longest existing prefix: an output that
+    /// does not exist yet is still placed where it will really be written (a symlinked parent
+    /// pointing into the input counts as inside the input).
+    static func resolvingSymlinksInExistingPrefix(_ path: String) -> URL {
+        var existing = URL(fileURLWithPath: path).standardizedFileURL
+        var missing: [String] = []
+        while FileKind.of(existing.path) == .missing, existing.path != "/" {
+            missing.insert(existing.lastPathComponent, at: 0)
+            existing = existing.deletingLastPathComponent()
+        }
+        var resolved = existing.resolvingSymlinksInPath()
+        for component in missing { resolved.appendPathComponent(component) }
+        return resolved
     }
 
     /// Converts `model` into the safetensors model directory `output`: dtype casts when

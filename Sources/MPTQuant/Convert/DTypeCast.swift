@@ -6,13 +6,15 @@ import MPTGraph
 /// copy it byte for byte when the dtype already matches.
 enum DTypeCast {
     /// An output tensor writing `view` as `target`, checking for NaN/Inf and f16 overflow.
+    /// Those errors name the input file (`view.storage.origin`), not the output being written.
     static func tensor(name: String, view: TensorView, target: DType, allowNonfinite: Bool) throws -> OutputTensor {
         let shape = view.shape
+        let source = view.storage.origin
         if view.dtype == target && view.isContiguous {
             return OutputTensor(name: name, dtype: target, shape: shape) { sink in
                 if !allowNonfinite {
                     let bad = try countNonFinite(view)
-                    if bad > 0 { throw ConversionError.nonFinite(tensor: name, count: bad) }
+                    if bad > 0 { throw FileError(path: source, underlying: ConversionError.nonFinite(tensor: name, count: bad)) }
                 }
                 try view.withContiguousBytes { try sink.write($0) }
                 view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
@@ -21,9 +23,9 @@ enum DTypeCast {
         return OutputTensor(name: name, dtype: target, shape: shape) { sink in
             var counts = CastCounts()
             try DenseStreaming.forEachChunk(view) { chunk in
-                try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts)
+                try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts, origin: source)
             }
-            try counts.check(name: name, target: target, allowNonfinite: allowNonfinite)
+            try counts.check(name: name, target: target, allowNonfinite: allowNonfinite, origin: source)
         }
     }
 
@@ -35,13 +37,14 @@ enum DTypeCast {
         case let .dense(view):
             return try tensor(name: name, view: view, target: target, allowNonfinite: allowNonfinite)
         case .quantized, .merged:
+            let origin = source.stored.origin ?? name
             return OutputTensor(name: name, dtype: target, shape: try Shape(checking: source.shape)) { sink in
                 let values = try Dequantizer.floats(source)
                 var counts = CastCounts()
                 try values.withUnsafeBufferPointer { chunk in
-                    try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts)
+                    try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts, origin: origin)
                 }
-                try counts.check(name: name, target: target, allowNonfinite: allowNonfinite)
+                try counts.check(name: name, target: target, allowNonfinite: allowNonfinite, origin: origin)
             }
         }
     }
@@ -51,16 +54,17 @@ enum DTypeCast {
         var nonFinite = 0
         var overflows = 0
 
-        func check(name: String, target: DType, allowNonfinite: Bool) throws {
+        /// Throws when a cast overflowed; the error names the input file `origin`.
+        func check(name: String, target: DType, allowNonfinite: Bool, origin: String) throws {
             if overflows > 0 && !allowNonfinite {
-                throw ConversionError.overflow(tensor: name, count: overflows, dtype: target.rawValue)
+                throw FileError(path: origin, underlying: ConversionError.overflow(tensor: name, count: overflows, dtype: target.rawValue))
             }
         }
     }
 
     /// Casts one chunk of values to `target` and writes it.
     static func write(_ chunk: UnsafeBufferPointer<Float>, as target: DType, to sink: TensorSink, name: String,
-                      allowNonfinite: Bool, counts: inout CastCounts) throws {
+                      allowNonfinite: Bool, counts: inout CastCounts, origin: String) throws {
         if !allowNonfinite { counts.nonFinite += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
         switch target {
         case .f32:
@@ -76,7 +80,7 @@ enum DTypeCast {
         default:
             throw ConversionError.unsupported("cannot cast to \(target)")
         }
-        if counts.nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: counts.nonFinite) }
+        if counts.nonFinite > 0 { throw FileError(path: origin, underlying: ConversionError.nonFinite(tensor: name, count: counts.nonFinite)) }
     }
 
     /// `values` rounded to `dtype` (round-to-nearest-even) and widened back to `Float`.

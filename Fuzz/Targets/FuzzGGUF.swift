@@ -1,0 +1,15 @@
+import MPTCore
+import MPTFormats
+
+/// libFuzzer entry: a whole GGUF file (header, typed metadata incl. nested arrays, tensor infos,
+/// alignment, data section), then every tensor's byte range and dense view.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzGGUF(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let storage = ByteStorage(copying: UnsafeBufferPointer(start: data, count: size), origin: "fuzz.gguf")
+    guard let file = try? GGUFFile.parse(storage) else { return 0 }
+    for info in file.tensors {
+        _ = try? file.withBytes(of: info) { $0.count }
+        if let view = try? file.denseView(of: info), view.byteCount <= 1 << 20 { _ = try? view.floats() }
+    }
+    return 0
+}
