@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "mpt-verify", targets: ["mpt-verify"]),
         .executable(name: "mpt-inspect", targets: ["mpt-inspect"]),
         .executable(name: "mpt-tokenize", targets: ["mpt-tokenize"]),
+        .executable(name: "mpt-generate", targets: ["mpt-generate"]),
         .library(name: "MPTKit", targets: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference"]),
     ],
     dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
         .executableTarget(name: "mpt-convert", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-verify", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-tokenize", dependencies: ["MPTCLI"]),
+        .executableTarget(name: "mpt-generate", dependencies: ["MPTCLI"]),
         .testTarget(name: "MPTKitTests", dependencies: [
             "MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference", "MPTCLI",
         ]),

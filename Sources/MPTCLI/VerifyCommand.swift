@@ -21,6 +21,8 @@ public struct VerifyCommand: ParsableCommand {
         mpt-verify MODEL --prompt "Hello world"          tokenize text with MODEL's tokenizer.json
         mpt-verify MODEL --merge-lora ADAPTER --reference-logits merged.npy
                                                          merge a LoRA adapter in memory, then compare
+        mpt-verify REF CANDIDATE --generate 32           also greedy-decode 32 tokens on both; pass/fail
+                                                         on how many leading tokens agree
         Without --tokens or a prompt, a fixed sequence is used: (i*7919+11) mod vocab for i = 0..<32.
         """)
 
@@ -54,6 +56,12 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "Maximum relative L2 distance to pass (default depends on the candidate's kind).")
     var maxRelL2: Double?
 
+    @Option(help: "Greedily generate N tokens after the prompt on both models; pass/fail then uses their agreement.")
+    var generate: Int?
+
+    @Option(help: "Leading generated tokens that must agree to pass (default depends on the candidate's kind).")
+    var minAgree: Int?
+
     @Option(help: "Worker threads.")
     var threads: Int = 2
 
@@ -67,9 +75,12 @@ public struct VerifyCommand: ParsableCommand {
         if candidate != nil && referenceLogits != nil {
             throw ValidationError("give either a CANDIDATE model or --reference-logits, not both")
         }
-        if [tokens != nil, prompt != nil, promptFile != nil].filter({ $0 }).count > 1 {
-            throw ValidationError("give only one of --tokens, --prompt and --prompt-file")
+        if promptInput.isAmbiguous { throw ValidationError("give only one of --tokens, --prompt and --prompt-file") }
+        if let generate {
+            guard generate >= 1 else { throw ValidationError("--generate must be 1 or more") }
+            if referenceLogits != nil { throw ValidationError("--generate needs models, not --reference-logits") }
         }
+        if let minAgree, minAgree < 0 { throw ValidationError("--min-agree must be 0 or more") }
         if let maxRelL2, !(maxRelL2 >= 0) { throw ValidationError("--max-rel-l2 must be a non-negative number") }
     }
 
@@ -88,7 +99,8 @@ public struct VerifyCommand: ParsableCommand {
         if let candidateModel, candidateModel.config.vocabSize != config.vocabSize {
             throw FileError(path: candidate ?? "", underlying: TokenSequence.Failure.outOfRange(id: candidateModel.config.vocabSize, vocab: config.vocabSize))
         }
-        let ids = try promptTokens(of: referenceModel) ?? tokens.map(TokenSequence.parse)
+        let ids = try promptInput.ids(
+            tokenizerPath: referenceModel.checkpoint.tokenizerPath, modelLabel: reference, limit: config.maxSeqLen, tool: "mpt-verify")
             ?? TokenSequence.defaultTokens(vocab: config.vocabSize, maxLength: config.maxSeqLen)
         try TokenSequence.validate(ids, vocab: config.vocabSize, maxLength: config.maxSeqLen)
 
@@ -112,6 +124,11 @@ public struct VerifyCommand: ParsableCommand {
             return present(report, reference: referenceLogits, candidate: referenceLabel, kind: kind, tokens: ids)
         }
         guard let comparison else {
+            if let generate {
+                let generated = try GenerationRunning.generate(model: referenceModel, prompt: ids, count: generationCount(generate, ids, config), threads: threads)
+                let text = GenerationRunning.render(generated, tokenizer: try tokenizer(referenceModel, candidateModel))
+                if !json { print("generated:      \(String(reflecting: text))") }
+            }
             if !json {
                 print("ran \(referenceLabel): \(ids.count) tokens × \(config.vocabSize) logits (\(precision.rawValue))")
                 if let dumpLogits { print("wrote \(dumpLogits)") }
@@ -119,23 +136,41 @@ public struct VerifyCommand: ParsableCommand {
             return true
         }
         let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
-        return present(report, reference: referenceLabel, candidate: comparison.label, kind: comparison.kind, tokens: ids)
+        var generation: GenerationSummary?
+        if let generate, let candidateModel {
+            let count = generationCount(generate, ids, config)
+            let agreement = try GenerationRunning.compare(
+                reference: referenceModel, candidate: candidateModel, prompt: ids, count: count, threads: threads)
+            let bpe = try tokenizer(referenceModel, candidateModel)
+            generation = GenerationSummary(
+                agreement: agreement, kind: comparison.kind,
+                required: minAgree.map { min($0, count) } ?? comparison.kind.defaultRequiredAgreement(of: count),
+                referenceText: GenerationRunning.render(agreement.reference, tokenizer: bpe),
+                candidateText: GenerationRunning.render(agreement.candidate, tokenizer: bpe))
+        }
+        return present(report, reference: referenceLabel, candidate: comparison.label, kind: comparison.kind, tokens: ids, generation: generation)
     }
 
-    /// The ids of `--prompt`/`--prompt-file` with the reference model's tokenizer, truncated to
-    /// `max_seq_len` (with a note); `nil` without a prompt.
-    private func promptTokens(of model: MPTModel) throws -> [Int]? {
-        guard let text = try prompt ?? promptFile.map(TokenizerLoading.text(ofFile:)) else { return nil }
-        guard let path = model.checkpoint.tokenizerPath else { throw TokenizerLoading.Failure.noTokenizer(model: reference) }
-        let ids = try TokenizerLoading.tokenizer(at: path).encode(text).map(Int.init)
-        let limit = model.config.maxSeqLen
-        guard ids.count > limit else { return ids }
-        printError("mpt-verify: note: the prompt is \(ids.count) tokens; using the first \(limit) (max_seq_len)")
-        return Array(ids.prefix(limit))
+    /// `--generate`, capped so prompt + generation stays within `max_seq_len` (with a note).
+    private func generationCount(_ requested: Int, _ ids: [Int], _ config: MPTConfig) -> Int {
+        let count = GenerationRunning.cappedCount(requested, promptLength: ids.count, config: config)
+        if count < requested {
+            printError("mpt-verify: note: generating \(count) tokens, not \(requested): the prompt has \(ids.count) of max_seq_len \(config.maxSeqLen)")
+        }
+        return count
     }
 
     /// The first model as named in reports (with the merged adapter, if any).
     private var referenceLabel: String { mergeLora.map { "\(reference) + LoRA \($0)" } ?? reference }
+
+    /// The tokenizer for rendering generated ids: the reference's tokenizer.json, else the
+    /// candidate's (both share the vocabulary); `nil` when neither has one.
+    private func tokenizer(_ referenceModel: MPTModel, _ candidateModel: MPTModel?) throws -> BPETokenizer? {
+        guard let path = referenceModel.checkpoint.tokenizerPath ?? candidateModel?.checkpoint.tokenizerPath else { return nil }
+        return try TokenizerLoading.tokenizer(at: path)
+    }
+
+    private var promptInput: PromptInput { PromptInput(tokens: tokens, text: prompt, file: promptFile) }
 
     private func dump(_ logits: [Double], vocab: Int) throws {
         guard let dumpLogits else { return }
@@ -143,11 +178,16 @@ public struct VerifyCommand: ParsableCommand {
         try attributing(to: dumpLogits) { try array.write(to: dumpLogits) }
     }
 
-    private func present(_ report: ParityReport, reference: String, candidate: String, kind: CandidateKind, tokens: [Int]) -> Bool {
+    private func present(
+        _ report: ParityReport, reference: String, candidate: String, kind: CandidateKind, tokens: [Int],
+        generation: GenerationSummary? = nil
+    ) -> Bool {
         let limit = maxRelL2 ?? kind.defaultMaxRelativeL2
-        let passed = report.relativeL2 <= limit && report.relativeL2.isFinite
+        let logitsPassed = report.relativeL2 <= limit && report.relativeL2.isFinite
+        let passed = generation?.passed ?? logitsPassed
         let rendered = VerifyReport(reference: reference, candidate: candidate, kind: kind, limit: limit, tokens: tokens,
-                                    precision: precision.rawValue, report: report, passed: passed)
+                                    precision: precision.rawValue, report: report, logitsPassed: logitsPassed,
+                                    generation: generation, passed: passed)
         print(json ? rendered.json() : rendered.text(), terminator: "")
         return passed
     }

@@ -10,6 +10,11 @@ struct VerifyReport {
     let tokens: [Int]
     let precision: String
     let report: ParityReport
+    /// Whether the logits are within `limit`.
+    let logitsPassed: Bool
+    /// The greedy-generation comparison, with `--generate`.
+    let generation: GenerationSummary?
+    /// The verdict: the generation's agreement with `--generate`, else `logitsPassed`.
     let passed: Bool
 
     func text() -> String {
@@ -22,6 +27,10 @@ struct VerifyReport {
         out += "top-1 agree:    \(agree)/\(tokens.count)\n"
         if let r = report.referencePerplexity, let c = report.candidatePerplexity {
             out += "perplexity:     reference \(fixed(r)), candidate \(fixed(c))\n"
+        }
+        if let generation {
+            out += "logit parity:   \(logitsPassed ? "within" : "outside") the limit (informational with --generate)\n"
+            out += generation.text()
         }
         out += passed ? "PASS\n" : "FAIL\n"
         return out
@@ -41,6 +50,8 @@ struct VerifyReport {
             ("top1_agreement", .double(report.top1Agreement)),
             ("reference_perplexity", report.referencePerplexity.map(JSONValue.double) ?? .null),
             ("candidate_perplexity", report.candidatePerplexity.map(JSONValue.double) ?? .null),
+            ("logits_pass", .bool(logitsPassed)),
+            ("generation", generation?.json() ?? .null),
             ("pass", .bool(passed)),
         ]))
     }

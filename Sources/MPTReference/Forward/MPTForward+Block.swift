@@ -4,10 +4,18 @@ import MPTGraph
 extension MPTForward {
     /// One transformer block, updating `state` (`[length × d_model]`) in place.
     func runBlock<T: ForwardScalar>(_ layer: Int, state: ScratchBuffer<T>, buffers: BlockBuffers<T>) throws {
+        let length = state.count / config.dModel
+        try projectQKV(layer, state: state, buffers: buffers)
+        attention(qkv: buffers.qkv, length: length, into: buffers.context)
+        try finishBlock(layer, state: state, buffers: buffers)
+    }
+
+    /// The attention input of a block: `qkv = LN₁(x)·Wqkvᵀ (+b)`, clamped to `±clip_qkv`, with
+    /// `q` and `k` LayerNormed under `qk_ln`; written to `buffers.qkv` (`[length × 3·d_model]`).
+    func projectQKV<T: ForwardScalar>(_ layer: Int, state: ScratchBuffer<T>, buffers: BlockBuffers<T>) throws {
         let d = config.dModel
         let length = state.count / d
-        let normed = buffers.normed, qkv = buffers.qkv, projected = buffers.projected, hidden = buffers.hidden
-
+        let normed = buffers.normed, qkv = buffers.qkv
         try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm1, .weight))
         try linear(layer, .wqkv, rows: length, input: normed.readOnly, output: qkv.pointer)
         if let clip = config.clipQKV, clip != 0 {  // `if self.clip_qkv:` in both peers: 0 means off
@@ -18,7 +26,14 @@ extension MPTForward {
             try layerNorm(qkv.readOnly, inputStride: 3 * d, into: qkv.pointer, outputStride: 3 * d, rows: length, .block(layer, .qNorm, .weight))
             try layerNorm(qkv.readOnly + d, inputStride: 3 * d, into: qkv.pointer + d, outputStride: 3 * d, rows: length, .block(layer, .kNorm, .weight))
         }
-        attention(qkv: qkv, length: length, into: buffers.context)
+    }
+
+    /// The rest of a block once `buffers.context` holds the attention output:
+    /// `x += out_proj(context)`, then `x += down(gelu(up(LN₂(x))))`.
+    func finishBlock<T: ForwardScalar>(_ layer: Int, state: ScratchBuffer<T>, buffers: BlockBuffers<T>) throws {
+        let d = config.dModel
+        let length = state.count / d
+        let normed = buffers.normed, projected = buffers.projected, hidden = buffers.hidden
         try linear(layer, .outProj, rows: length, input: buffers.context.readOnly, output: projected.pointer)
         addInPlace(state, projected)
 

@@ -59,13 +59,19 @@ public struct MPTForward: Sendable {
         for layer in 0..<config.nLayers {
             try runBlock(layer, state: state, buffers: buffers)
         }
-        let normed = buffers.normed
-        try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .finalNorm(.weight))
-        let logits = ScratchBuffer<T>(count: length * config.vocabSize)
+        return try headLogits(state.readOnly, rows: length, normedScratch: buffers.normed.pointer)
+    }
+
+    /// `logit_scale · LN_f(x)·Wᵀ` for `rows` rows of `x` (`[rows × d_model]`), with the tied
+    /// embedding or `lm_head` as `W`; `normedScratch` holds at least `rows × d_model` elements.
+    func headLogits<T: ForwardScalar>(_ input: UnsafePointer<T>, rows: Int, normedScratch normed: UnsafeMutablePointer<T>) throws -> [T] {
+        let d = config.dModel
+        try layerNorm(input, inputStride: d, into: normed, outputStride: d, rows: rows, .finalNorm(.weight))
+        let logits = ScratchBuffer<T>(count: rows * config.vocabSize)
         let head: CanonicalTensor = config.tiedEmbeddings ? .tokenEmbedding : .lmHead
         try withWeight(head, as: T.self) { weight in
             T.multiplyTransposed(
-                rows: length, columns: config.vocabSize, depth: d, a: normed.readOnly, lda: d, b: weight, ldb: d,
+                rows: rows, columns: config.vocabSize, depth: d, a: UnsafePointer(normed), lda: d, b: weight, ldb: d,
                 bias: nil, c: logits.pointer, ldc: config.vocabSize, threads: threads)
         }
         if let scale = config.logitScale {
@@ -75,18 +81,19 @@ public struct MPTForward: Sendable {
         return logits.array
     }
 
-    /// `x = wte[tokens] (+ wpe[positions])`.
-    func embed<T: ForwardScalar>(_ tokens: [Int], into state: ScratchBuffer<T>) throws {
+    /// `x = wte[tokens] (+ wpe[positions])`, the tokens at positions `firstPosition…`.
+    func embed<T: ForwardScalar>(_ tokens: [Int], firstPosition: Int = 0, into state: ScratchBuffer<T>) throws {
         let d = config.dModel
         try withWeight(.tokenEmbedding, as: T.self) { table in
-            for (position, token) in tokens.enumerated() {
-                (state.pointer + position * d).update(from: table + token * d, count: d)
+            for (row, token) in tokens.enumerated() {
+                (state.pointer + row * d).update(from: table + token * d, count: d)
             }
         }
         guard config.learnedPositionEmbedding else { return }
         try withWeight(.positionEmbedding, as: T.self) { table in
-            for position in 0..<tokens.count {
-                for i in 0..<d { state.pointer[position * d + i] += table[position * d + i] }
+            for row in 0..<tokens.count {
+                let position = firstPosition + row
+                for i in 0..<d { state.pointer[row * d + i] += table[position * d + i] }
             }
         }
     }

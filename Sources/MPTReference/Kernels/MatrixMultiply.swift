@@ -9,7 +9,9 @@ import Dispatch
 /// `B` row per step against two vectors of the packed panel, computing `Cᵀ` for 6 outputs × 16
 /// positions, then adds it into `C`. The reduction is blocked so one tile's weights (6 × 512
 /// floats) stay in L1 and the packed activations of a block in L2; workers split the output
-/// columns. `multiplyTransposedScalar` is the plain twin the tests compare against.
+/// columns. Up to `fewRowsLimit` rows (decoding steps) take the dot-product path instead
+/// (`MatrixMultiply+FewRows.swift`). `multiplyTransposedScalar` is the plain twin the tests
+/// compare against.
 public enum MatrixMultiply {
     /// `B` rows per register tile.
     @usableFromInline static let tileRows = 6
@@ -29,6 +31,12 @@ public enum MatrixMultiply {
         threads: Int
     ) {
         guard rows > 0, columns > 0 else { return }
+        if rows <= fewRowsLimit {
+            multiplyTransposedFewRows(
+                rows: rows, columns: columns, depth: depth, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc,
+                threads: threads)
+            return
+        }
         let panels = (rows + panelWidth - 1) / panelWidth
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: panels * panelWidth * max(depth, 1))
         defer { packed.deallocate() }

@@ -1,0 +1,78 @@
+import ArgumentParser
+import MPTCore
+import MPTFormats
+import MPTGraph
+import MPTReference
+
+/// `mpt-generate MODEL --prompt "…" --max-tokens N`: greedy decoding with a key/value cache.
+public struct GenerateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mpt-generate",
+        abstract: "Greedily continue a prompt with an MPT model (any checkpoint mpt-verify reads) and print prompt + continuation.",
+        discussion: """
+        mpt-generate MODEL --prompt "Once upon a time" --max-tokens 32
+        mpt-generate MODEL --tokens 1147,434,2127 --max-tokens 8      ids in, ids out (no tokenizer needed)
+        Text needs a tokenizer.json in MODEL's directory (or --tokenizer). Generation always runs
+        --max-tokens steps (no stop token) unless max_seq_len is reached first. Weights are decoded
+        to float32 once and kept in memory when they total at most 4 GiB, else re-decoded every step.
+        """)
+
+    @Argument(help: "Model directory or weights file (.safetensors, .bin, .gguf).")
+    var model: String
+
+    @Option(help: "Text to continue.")
+    var prompt: String?
+
+    @Option(help: "UTF-8 file whose text is the prompt.")
+    var promptFile: String?
+
+    @Option(help: "Comma-separated prompt token ids (instead of text).")
+    var tokens: String?
+
+    @Option(help: "Number of tokens to generate.")
+    var maxTokens: Int = 32
+
+    @Option(help: "tokenizer.json (or a directory holding one) to use instead of MODEL's.")
+    var tokenizer: String?
+
+    @Flag(help: "Also print the generated ids on a last line.")
+    var printIds = false
+
+    @Option(help: "Worker threads.")
+    var threads: Int = 2
+
+    public init() {}
+
+    private var input: PromptInput { PromptInput(tokens: tokens, text: prompt, file: promptFile) }
+
+    public func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more") }
+        if input.isAmbiguous { throw ValidationError("give only one of --tokens, --prompt and --prompt-file") }
+        if tokens == nil && prompt == nil && promptFile == nil {
+            throw ValidationError("give a prompt: --prompt, --prompt-file or --tokens")
+        }
+    }
+
+    public func run() throws {
+        try runReportingErrors(tool: "mpt-generate") {
+            let loaded = try ModelLoading.model(at: model)
+            let config = loaded.config
+            let tokenizerPath = try tokenizer.map(TokenizerLoading.tokenizerPath(for:)) ?? loaded.checkpoint.tokenizerPath
+            let bpe = try tokenizerPath.map(TokenizerLoading.tokenizer(at:))
+            let ids = try input.ids(tokenizerPath: tokenizerPath, modelLabel: model, limit: config.maxSeqLen, tool: "mpt-generate") ?? []
+            try TokenSequence.validate(ids, vocab: config.vocabSize, maxLength: config.maxSeqLen)
+            let count = GenerationRunning.cappedCount(maxTokens, promptLength: ids.count, config: config)
+            if count < maxTokens {
+                printError("mpt-generate: note: stopping after \(count) tokens at max_seq_len \(config.maxSeqLen)")
+            }
+            let output = StreamingText(tokenizer: bpe)
+            output.start(prompt: ids, text: prompt)
+            let generated = try GenerationRunning.generate(model: loaded, prompt: ids, count: count, threads: threads) {
+                output.append($0)
+            }
+            output.finish()
+            if printIds { print(generated.map(String.init).joined(separator: ",")) }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import MPTCore
+import MPTFormats
+import MPTGraph
+import MPTReference
+
+/// Greedy generation for the tools.
+enum GenerationRunning {
+    /// Greedily continues `prompt` on `model` by `count` tokens (resident weights within the
+    /// default budget), calling `onToken` as each is chosen; errors are attributed to the model.
+    static func generate(
+        model: MPTModel, prompt: [Int], count: Int, threads: Int, onToken: (Int) throws -> Void = { _ in }
+    ) throws -> [Int] {
+        try attributing(to: model.checkpoint.path) {
+            let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threads)
+            let decoder = try GreedyDecoder(preparing: forward)
+            return try decoder.generate(prompt: prompt, count: count, onToken: onToken).generated
+        }
+    }
+
+    /// `(reference, candidate)` greedy continuations of `prompt` and their agreement, with the
+    /// reference's logit gap at the first divergence (one extra forward pass over the shared prefix).
+    static func compare(
+        reference: MPTModel, candidate: MPTModel, prompt: [Int], count: Int, threads: Int
+    ) throws -> GenerationAgreement {
+        let referenceTokens = try generate(model: reference, prompt: prompt, count: count, threads: threads)
+        let candidateTokens = try generate(model: candidate, prompt: prompt, count: count, threads: threads)
+        let plain = GenerationAgreement(reference: referenceTokens, candidate: candidateTokens)
+        guard let step = plain.firstDivergence, step < referenceTokens.count, step < candidateTokens.count else { return plain }
+        let prefix = prompt + referenceTokens.prefix(step)
+        let logits = try attributing(to: reference.checkpoint.path) {
+            let forward = try MPTForward(config: reference.config, weights: ModelWeightProvider(model: reference), threads: threads)
+            return try forward.logits(tokens: prefix)
+        }
+        let row = (prefix.count - 1) * reference.config.vocabSize
+        let gap = Double(logits[row + referenceTokens[step]]) - Double(logits[row + candidateTokens[step]])
+        return GenerationAgreement(reference: referenceTokens, candidate: candidateTokens, divergenceGap: gap)
+    }
+
+    /// How many tokens can be generated after `promptLength` without passing `max_seq_len`
+    /// (neither HF nor llm-foundry attend past it), at most `requested`.
+    static func cappedCount(_ requested: Int, promptLength: Int, config: MPTConfig) -> Int {
+        max(0, min(requested, config.maxSeqLen - promptLength))
+    }
+
+    /// The text of `ids` with `tokenizer`, or the ids comma-separated without one.
+    static func render(_ ids: [Int], tokenizer: BPETokenizer?) -> String {
+        guard let tokenizer else { return ids.map(String.init).joined(separator: ",") }
+        return tokenizer.decode(ids.compactMap { UInt32(exactly: $0) })
+    }
+}

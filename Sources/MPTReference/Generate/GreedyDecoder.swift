@@ -1,0 +1,80 @@
+import MPTGraph
+
+/// Greedy decoding with a key/value cache: the prompt is run once (prefill), then each chosen
+/// token is run alone against the cached keys and values of all earlier positions.
+public struct GreedyDecoder: Sendable {
+    /// The forward pass (with resident or streamed weights, see `WeightResidency`).
+    public let forward: MPTForward
+    /// Whether the weights were decoded once into memory or are decoded at every step.
+    public let residency: WeightResidency
+
+    /// Decodes with `forward` as given (its provider decides where weights come from).
+    public init(forward: MPTForward, residency: WeightResidency = .streamed) {
+        self.forward = forward
+        self.residency = residency
+    }
+
+    /// Decodes all weights of `forward` into memory first when they fit in `residentBudgetBytes`
+    /// as `Float` (`WeightResidency.choose`); otherwise keeps `forward` streaming them per step.
+    public init(preparing forward: MPTForward, residentBudgetBytes: Int = WeightResidency.defaultBudgetBytes) throws {
+        let residency = WeightResidency.choose(for: forward.config, budgetBytes: residentBudgetBytes)
+        guard residency == .resident else {
+            self.init(forward: forward, residency: .streamed)
+            return
+        }
+        let weights = try ResidentWeightProvider(loading: CanonicalTensor.all(for: forward.config), from: forward.weights)
+        self.init(forward: try MPTForward(config: forward.config, weights: weights, threads: forward.threads), residency: .resident)
+    }
+
+    /// Greedily continues `prompt` by `count` tokens (no stop token: always `count`).
+    /// `keepLogits` records the logits each token was chosen from; `onToken` sees each new token
+    /// as soon as it is chosen.
+    public func generate(
+        prompt: [Int], count: Int, keepLogits: Bool = false, onToken: (Int) throws -> Void = { _ in }
+    ) throws -> GreedyGeneration {
+        var cache = KeyValueCache<Float>(config: forward.config)
+        var generated: [Int] = []
+        var stepLogits: [[Float]] = []
+        guard count > 0 else { return GreedyGeneration(prompt: prompt, generated: [], stepLogits: []) }
+        var logits = try forward.extend(prompt, cache: &cache)
+        while true {
+            let token = Self.argmax(logits)
+            generated.append(token)
+            if keepLogits { stepLogits.append(logits) }
+            try onToken(token)
+            if generated.count == count { break }
+            logits = try forward.extend([token], cache: &cache)
+        }
+        return GreedyGeneration(prompt: prompt, generated: generated, stepLogits: stepLogits)
+    }
+
+    /// The index of the largest logit (the first on ties, like `torch.argmax`); NaNs never win
+    /// unless every entry is NaN (then 0).
+    public static func argmax(_ logits: [Float]) -> Int {
+        var best = 0
+        var bestValue = -Float.infinity
+        var found = false
+        for (index, value) in logits.enumerated() where !value.isNaN {
+            if !found || value > bestValue {
+                best = index
+                bestValue = value
+                found = true
+            }
+        }
+        return best
+    }
+}
+
+/// The outcome of `GreedyDecoder.generate`.
+public struct GreedyGeneration: Sendable, Equatable {
+    /// The prompt ids.
+    public let prompt: [Int]
+    /// The chosen ids, in order.
+    public let generated: [Int]
+    /// With `keepLogits`, `stepLogits[i]` are the logits (`[vocabSize]`) `generated[i]` was chosen
+    /// from: the last row of the forward pass over `prompt + generated[..<i]`. Empty otherwise.
+    public let stepLogits: [[Float]]
+
+    /// `prompt + generated`.
+    public var allTokens: [Int] { prompt + generated }
+}
