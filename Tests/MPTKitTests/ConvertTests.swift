@@ -86,3 +86,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/model.safetensors"))
     }
 }
+
+@Suite struct ConvertPathTests {
+    /// A single weights file may get a sibling output (the llama.cpp workflow), but nothing that
+    /// replaces the input, its directory, a parent of it, or files read next to it.
+    @Test func singleFileInputAllowsSiblingsOnly() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let model = directory + "/model"
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: TestPaths.model("mpt-4h-f32") + "/" + name, toPath: model + "/" + name)
+        }
+        let weights = model + "/model.safetensors"
+        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: weights) }
+        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: model) }
+        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: model + "/config.json") }
+        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: directory) }
+        #expect(throws: FileError.self) { try Converter.checkPaths(input: model, output: directory) }
+        try Converter.checkPaths(input: weights, output: model + "/model-q8_0.gguf")
+        let run = try runTool("mpt-convert", [weights, model + "/model-q8_0.gguf", "--quant", "q8_0"])
+        #expect(run.status == 0, "\(run.standardError)")
+    }
+}

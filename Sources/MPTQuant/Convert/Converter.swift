@@ -12,7 +12,10 @@ public enum Converter {
         "generation_config.json",
     ]
 
-    /// Refuses outputs that would overwrite or live inside the input.
+    /// Refuses outputs that would overwrite or live inside the input. A model directory input
+    /// keeps everything below it off limits; a single weights file (`model.gguf`) may get a
+    /// sibling output, but never one that replaces the file, its directory, or a file the
+    /// checkpoint reads next to it (config, tokenizer, other weights).
     public static func checkPaths(input: String, output: String) throws {
         let inputURL = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath()
         let outputURL = resolvingSymlinksInExistingPrefix(output)
@@ -21,10 +24,22 @@ public enum Converter {
         if outputPath == inputPath {
             throw FileError(path: output, underlying: ConversionError.unsupported("output is the input; refusing to overwrite it"))
         }
-        var inputDirectory = inputPath
-        if FileKind.of(inputPath) == .file { inputDirectory = inputURL.deletingLastPathComponent().path }
-        if outputPath == inputDirectory || outputPath.hasPrefix(inputDirectory + "/") {
-            throw FileError(path: output, underlying: ConversionError.unsupported("output lies inside the input directory \(inputDirectory); choose another place"))
+        if inputPath.hasPrefix(outputPath + "/") {
+            throw FileError(path: output, underlying: ConversionError.unsupported("output contains the input \(inputPath); refusing to replace it"))
+        }
+        guard FileKind.of(inputPath) == .file else {
+            if outputPath.hasPrefix(inputPath + "/") {
+                throw FileError(path: output, underlying: ConversionError.unsupported("output lies inside the input directory \(inputPath); choose another place"))
+            }
+            return
+        }
+        let inputDirectory = inputURL.deletingLastPathComponent().path
+        let name = outputURL.lastPathComponent
+        let readsNextToWeights = name == "config.json" || name.hasPrefix("tokenizer") || name.hasSuffix(".safetensors")
+            || name.hasSuffix(".bin") || name.hasSuffix(".index.json")
+        if outputPath == inputDirectory
+            || (outputURL.deletingLastPathComponent().path == inputDirectory && readsNextToWeights) {
+            throw FileError(path: output, underlying: ConversionError.unsupported("output would replace part of the input in \(inputDirectory); choose another place"))
         }
     }
 
