@@ -57,6 +57,18 @@ extension TensorView {
         }
     }
 
+    /// Runs `body` directly over the mapped elements of a contiguous, 4-byte-aligned F32 view
+    /// (no copy); returns `nil` without calling it for any other view.
+    public func withFloat32Elements<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R? {
+        guard dtype == .f32, isContiguous else { return nil }
+        return try withContiguousBytes { raw -> R? in
+            guard let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else {
+                return raw.isEmpty ? try body(UnsafeBufferPointer(start: nil, count: 0)) : nil
+            }
+            return try body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: raw.count / 4))
+        }
+    }
+
     private func convertHalves(_ halves: UnsafeBufferPointer<UInt16>, into destination: UnsafeMutableBufferPointer<Float>) {
         #if _endian(big)
         let swapped = halves.map { UInt16(littleEndian: $0) }

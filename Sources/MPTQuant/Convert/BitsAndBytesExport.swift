@@ -40,7 +40,7 @@ public enum BitsAndBytesExport {
             // transformers quantizes the weight as loaded in the compute dtype: round to it first.
             let values = DTypeCast.rounded(try Dequantizer.floats(source), to: options.dtype.dtype)
             if !options.allowNonfinite {
-                let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                let bad = values.withUnsafeBufferPointer { DTypeCast.countNonFinite($0) }
                 if bad > 0 { throw ConversionError.nonFinite(tensor: tensor.name, count: bad) }
             }
             let module = String(tensor.name.dropLast(".weight".count))

@@ -65,7 +65,7 @@ enum DTypeCast {
     /// Casts one chunk of values to `target` and writes it.
     static func write(_ chunk: UnsafeBufferPointer<Float>, as target: DType, to sink: TensorSink, name: String,
                       allowNonfinite: Bool, counts: inout CastCounts, origin: String) throws {
-        if !allowNonfinite { counts.nonFinite += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+        if !allowNonfinite { counts.nonFinite += countNonFinite(chunk) }
         switch target {
         case .f32:
             try sink.write(UnsafeRawBufferPointer(chunk))
@@ -112,7 +112,18 @@ enum DTypeCast {
     /// NaN/Inf values in a view (streamed).
     static func countNonFinite(_ view: TensorView) throws -> Int {
         var count = 0
-        try DenseStreaming.forEachChunk(view) { chunk in count += chunk.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+        try DenseStreaming.forEachChunk(view) { chunk in count += countNonFinite(chunk) }
+        return count
+    }
+
+    /// NaN/Inf values in a chunk: an all-ones exponent, tested on the bits in a loop LLVM vectorizes.
+    static func countNonFinite(_ chunk: UnsafeBufferPointer<Float>) -> Int {
+        guard let base = chunk.baseAddress else { return 0 }
+        let words = UnsafeRawPointer(base).assumingMemoryBound(to: UInt32.self)
+        var count = 0
+        for index in 0..<chunk.count {
+            count &+= (words[index] & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0
+        }
         return count
     }
 }

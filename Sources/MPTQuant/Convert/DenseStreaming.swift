@@ -19,16 +19,20 @@ enum DenseStreaming {
         }
         let rowElements = count / rows
         let rowsPerChunk = max(1, chunkElements / max(rowElements, 1))
-        var buffer = [Float](repeating: 0, count: min(count, rowsPerChunk * rowElements))
+        // Only needed when the view is not F32 already (F32 chunks are read in place).
+        var buffer = view.dtype == .f32 ? [] : [Float](repeating: 0, count: min(count, rowsPerChunk * rowElements))
         var row = 0
         while row < rows {
             let take = min(rowsPerChunk, rows - row)
             let slice = try view.rows(row..<(row + take))
             let elements = take * rowElements
-            try buffer.withUnsafeMutableBufferPointer { pointer in
-                let target = UnsafeMutableBufferPointer(rebasing: pointer[0..<elements])
-                try slice.copyFloats(into: target)
-                try body(UnsafeBufferPointer(target))
+            let direct: Void? = try slice.withFloat32Elements { try body($0) }
+            if direct == nil {
+                try buffer.withUnsafeMutableBufferPointer { pointer in
+                    let target = UnsafeMutableBufferPointer(rebasing: pointer[0..<elements])
+                    try slice.copyFloats(into: target)
+                    try body(UnsafeBufferPointer(target))
+                }
             }
             slice.storage.dropCachedPages(offset: slice.byteOffset, length: slice.byteCount)
             row += take
