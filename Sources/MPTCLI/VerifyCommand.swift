@@ -97,7 +97,7 @@ public struct VerifyCommand: ParsableCommand {
         let candidateModel = try candidate.map { try ModelLoading.model(at: $0) }
         let config = referenceModel.config
         if let candidateModel, candidateModel.config.vocabSize != config.vocabSize {
-            throw FileError(path: candidate ?? "", underlying: TokenSequence.Failure.outOfRange(id: candidateModel.config.vocabSize, vocab: config.vocabSize))
+            throw FileError(path: candidate ?? "", underlying: VerifyFailure.vocabularyMismatch(candidate: candidateModel.config.vocabSize, reference: config.vocabSize))
         }
         let ids = try promptInput.ids(
             tokenizerPath: referenceModel.checkpoint.tokenizerPath, modelLabel: reference, limit: config.maxSeqLen, tool: "mpt-verify")
@@ -196,10 +196,13 @@ public struct VerifyCommand: ParsableCommand {
 /// Problems specific to verification inputs.
 enum VerifyFailure: Error, CustomStringConvertible {
     case shapeMismatch(found: [Int], expected: [Int])
+    case vocabularyMismatch(candidate: Int, reference: Int)
 
     var description: String {
         switch self {
         case let .shapeMismatch(found, expected): return "stored logits have shape \(found), expected \(expected)"
+        case let .vocabularyMismatch(candidate, reference):
+            return "candidate vocabulary has \(candidate) tokens but the reference has \(reference); the models cannot be compared"
         }
     }
 }
