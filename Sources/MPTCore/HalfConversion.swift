@@ -80,38 +80,33 @@ public enum HalfConversion {
     // MARK: Bulk conversions
 
     /// Converts binary16 bit patterns to `Float`. `source` and `destination` must have equal counts.
+    ///
+    /// A branch-free integer loop (the `floatFromF16` lane steps per element) that LLVM vectorizes;
+    /// a SIMD8 version compiled to calls per vector. The scalar twin is `floatFromF16Scalar`.
     public static func convertF16ToFloat(_ source: UnsafeBufferPointer<UInt16>, into destination: UnsafeMutableBufferPointer<Float>) {
         let count = min(source.count, destination.count)
-        var index = 0
-        if let src = source.baseAddress, let dst = destination.baseAddress {
-            while index + 8 <= count {
-                let lanes = UnsafeRawPointer(src + index).loadUnaligned(as: SIMD8<UInt16>.self)
-                let floats = floatFromF16(SIMD8<UInt32>(truncatingIfNeeded: lanes))
-                UnsafeMutableRawPointer(dst + index).storeBytes(of: floats, as: SIMD8<Float>.self)
-                index += 8
-            }
-        }
-        while index < count {
-            destination[index] = floatFromF16Scalar(source[index])
-            index += 1
+        guard count > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
+        let shiftedExponent: UInt32 = 0x7C00 << 13
+        let magic = Float(bitPattern: 113 << 23)
+        for index in 0..<count {
+            let half = UInt32(src[index])
+            let unbiased = (half & 0x7FFF) &<< 13
+            let exponent = unbiased & shiftedExponent
+            let rebiased = unbiased &+ ((127 - 15) << 23)
+            let normal = exponent == shiftedExponent ? rebiased &+ ((128 - 16) << 23) : rebiased
+            let renormalized = (Float(bitPattern: rebiased &+ (1 << 23)) - magic).bitPattern
+            let magnitude = exponent == 0 ? renormalized : normal
+            dst[index] = Float(bitPattern: magnitude | ((half & 0x8000) &<< 16))
         }
     }
 
-    /// Converts bfloat16 bit patterns to `Float`.
+    /// Converts bfloat16 bit patterns to `Float`: a per-element shift loop that LLVM vectorizes
+    /// (a SIMD8 version compiled to calls per vector). The scalar twin is `floatFromBF16Scalar`.
     public static func convertBF16ToFloat(_ source: UnsafeBufferPointer<UInt16>, into destination: UnsafeMutableBufferPointer<Float>) {
         let count = min(source.count, destination.count)
-        var index = 0
-        if let src = source.baseAddress, let dst = destination.baseAddress {
-            while index + 8 <= count {
-                let lanes = UnsafeRawPointer(src + index).loadUnaligned(as: SIMD8<UInt16>.self)
-                let floats = unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: lanes) &<< 16, to: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(dst + index).storeBytes(of: floats, as: SIMD8<Float>.self)
-                index += 8
-            }
-        }
-        while index < count {
-            destination[index] = floatFromBF16Scalar(source[index])
-            index += 1
+        guard count > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
+        for index in 0..<count {
+            dst[index] = Float(bitPattern: UInt32(src[index]) &<< 16)
         }
     }
 

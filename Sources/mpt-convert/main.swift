@@ -1,3 +1,4 @@
 import MPTCLI
 
+AllocatorTuning.reuseLargeBuffers()
 ConvertCommand.main()

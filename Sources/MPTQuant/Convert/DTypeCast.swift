@@ -83,30 +83,32 @@ enum DTypeCast {
         if counts.nonFinite > 0 { throw FileError(path: origin, underlying: ConversionError.nonFinite(tensor: name, count: counts.nonFinite)) }
     }
 
-    /// `values` rounded to `dtype` (round-to-nearest-even) and widened back to `Float`.
-    static func rounded(_ values: [Float], to dtype: DType) -> [Float] {
+    /// `values` rounded to `dtype` (round-to-nearest-even) and widened back to `Float`, in place:
+    /// the array is consumed and rewritten through one small half-precision scratch buffer, so a
+    /// weight costs no extra full-size arrays (two used to be allocated and zero-filled per call).
+    static func rounded(_ values: consuming [Float], to dtype: DType) -> [Float] {
         guard dtype == .f16 || dtype == .bf16 else { return values }
-        var halves = [UInt16](repeating: 0, count: values.count)
-        var result = [Float](repeating: 0, count: values.count)
-        values.withUnsafeBufferPointer { source in
-            halves.withUnsafeMutableBufferPointer { target in
-                if dtype == .f16 {
-                    HalfConversion.convertFloatToF16(source, into: target)
-                } else {
-                    HalfConversion.convertFloatToBF16(source, into: target)
+        let chunkLength = 16_384
+        var halves = [UInt16](repeating: 0, count: min(chunkLength, values.count))
+        values.withUnsafeMutableBufferPointer { floats in
+            halves.withUnsafeMutableBufferPointer { scratch in
+                var start = 0
+                while start < floats.count {
+                    let end = min(start + chunkLength, floats.count)
+                    let chunk = UnsafeMutableBufferPointer(rebasing: floats[start..<end])
+                    let narrowed = UnsafeMutableBufferPointer(rebasing: scratch[0..<(end - start)])
+                    if dtype == .f16 {
+                        HalfConversion.convertFloatToF16(UnsafeBufferPointer(chunk), into: narrowed)
+                        HalfConversion.convertF16ToFloat(UnsafeBufferPointer(narrowed), into: chunk)
+                    } else {
+                        HalfConversion.convertFloatToBF16(UnsafeBufferPointer(chunk), into: narrowed)
+                        HalfConversion.convertBF16ToFloat(UnsafeBufferPointer(narrowed), into: chunk)
+                    }
+                    start = end
                 }
             }
         }
-        halves.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
-                if dtype == .f16 {
-                    HalfConversion.convertF16ToFloat(source, into: target)
-                } else {
-                    HalfConversion.convertBF16ToFloat(source, into: target)
-                }
-            }
-        }
-        return result
+        return values
     }
 
     /// NaN/Inf values in a view (streamed).
@@ -116,14 +118,23 @@ enum DTypeCast {
         return count
     }
 
-    /// NaN/Inf values in a chunk: an all-ones exponent, tested on the bits in a loop LLVM vectorizes.
+    /// NaN/Inf values in a chunk: magnitude bits at or above +inf's, counted with arithmetic only
+    /// (`magnitude + 2²³` reaches the top bit exactly then), a loop LLVM vectorizes; compare
+    /// forms compiled to a scalar branch per element. Kept out of line for the same reason.
+    @inline(never)
     static func countNonFinite(_ chunk: UnsafeBufferPointer<Float>) -> Int {
         guard let base = chunk.baseAddress else { return 0 }
-        let words = UnsafeRawPointer(base).assumingMemoryBound(to: UInt32.self)
         var count = 0
         for index in 0..<chunk.count {
-            count &+= (words[index] & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0
+            count &+= Int(atOrAbove(Float.infinity.bitPattern, magnitudeOf: base[index]))
         }
         return count
+    }
+
+    /// 1 when `value`'s magnitude bits are at least `threshold` (a positive float's bits), else 0,
+    /// without a compare: adding `2³¹ − threshold` carries into the top bit exactly then.
+    @inline(__always)
+    static func atOrAbove(_ threshold: UInt32, magnitudeOf value: Float) -> UInt32 {
+        ((value.bitPattern & 0x7FFF_FFFF) &+ (0x8000_0000 &- threshold)) &>> 31
     }
 }

@@ -31,26 +31,17 @@ enum GGMLBlockBits {
     /// (nearest-even) whose value sits in the low mantissa bits.
     static let roundingMagic: Float = 12_582_912
 
-    /// Round-to-nearest-even of each lane as integers and as floats (exact for |x| < 2²²).
-    @inline(__always)
-    static func roundNearestEven(_ x: SIMD8<Float>) -> (integers: SIMD8<Int32>, floats: SIMD8<Float>) {
-        let shifted = x + SIMD8(repeating: roundingMagic)
-        let integers = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- roundingMagic.bitPattern.asInt32
-        return (integers, shifted - SIMD8(repeating: roundingMagic))
-    }
-
-    /// Lanes' magnitudes (sign bit cleared).
-    @inline(__always)
-    static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
-    }
-
-    /// Largest magnitude in 32 values (NaN lanes may or may not win; not specified).
+    /// Largest magnitude in 32 values (NaN lanes may or may not win; not specified). A plain loop
+    /// over bit patterns (non-negative floats order like their bits) that LLVM vectorizes; generic
+    /// `pointwiseMax` on `SIMD8` compiled to a call per vector.
     @inline(__always)
     static func absoluteMax32(_ values: UnsafePointer<Float>) -> Float {
-        let first = pointwiseMax(magnitude(load8(values, 0)), magnitude(load8(values, 8)))
-        let second = pointwiseMax(magnitude(load8(values, 16)), magnitude(load8(values, 24)))
-        return pointwiseMax(first, second).max()
+        var largest: UInt32 = 0
+        for index in 0..<32 {
+            let magnitude = values[index].bitPattern & 0x7FFF_FFFF
+            largest = largest > magnitude ? largest : magnitude
+        }
+        return Float(bitPattern: largest)
     }
 
     @inline(__always)

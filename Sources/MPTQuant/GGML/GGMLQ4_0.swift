@@ -30,6 +30,8 @@ enum GGMLQ4_0: GGMLBlockFormat {
         }
     }
 
+    /// Vectorizable twin of `quantizeBlockScalar`: branch-free loops LLVM turns into AVX2 code
+    /// (generic `SIMD8` helpers compiled to calls per vector here).
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         let amax = GGMLBlockBits.absoluteMax32(values)
         var signedMax: Float = 0
@@ -42,11 +44,11 @@ enum GGMLQ4_0: GGMLBlockFormat {
         let scale = signedMax / -8
         let inverse: Float = scale != 0 ? 1 / scale : 0
         GGMLBlockBits.storeHalf(scale, to: block)
-        let offset = SIMD8<Float>(repeating: 8.5)
-        for part in 0..<2 {
-            let low = nibbles(GGMLBlockBits.load8(values, 8 * part) * inverse + offset)
-            let high = nibbles(GGMLBlockBits.load8(values, 16 + 8 * part) * inverse + offset)
-            (block + 2 + 8 * part).storeBytes(of: low | (high &<< 4), as: SIMD8<UInt8>.self)
+        let quants = (block + 2).assumingMemoryBound(to: UInt8.self)
+        for index in 0..<(blockSize / 2) {
+            let low = nibbleBranchFree(values[index] * inverse + 8.5)
+            let high = nibbleBranchFree(values[index + blockSize / 2] * inverse + 8.5)
+            quants[index] = low | (high << 4)
         }
     }
 
@@ -78,13 +80,14 @@ enum GGMLQ4_0: GGMLBlockFormat {
         return UInt8(min(shifted, 15))
     }
 
-    /// Lane-wise `nibble`: `t` is capped to [0, 15] (NaN to 0), then floored, which equals
-    /// truncation for non-negative values.
+    /// Branch-free `nibble`: `t` is capped to [0, 15] (NaN to 0), then floored (nearest-even with
+    /// the `1.5 × 2²³` trick, minus one where that rounded up), which equals truncation here.
     @inline(__always)
-    static func nibbles(_ shifted: SIMD8<Float>) -> SIMD8<UInt8> {
-        let capped = pointwiseMin(shifted, SIMD8(repeating: 15)).replacing(with: 0, where: .!(shifted .> 0))
-        var (integers, floats) = GGMLBlockBits.roundNearestEven(capped)
-        integers.replace(with: integers &- 1, where: floats .> capped)
-        return SIMD8<UInt8>(truncatingIfNeeded: integers)
+    static func nibbleBranchFree(_ shifted: Float) -> UInt8 {
+        let capped: Float = shifted > 0 ? (shifted < 15 ? shifted : 15) : 0
+        let magic = GGMLBlockBits.roundingMagic
+        let rounded = capped + magic
+        let nearestEven = Int32(bitPattern: rounded.bitPattern) &- magic.bitPattern.asInt32
+        return UInt8(truncatingIfNeeded: nearestEven &- (rounded - magic > capped ? 1 : 0))
     }
 }

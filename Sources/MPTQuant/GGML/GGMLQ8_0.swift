@@ -22,14 +22,16 @@ enum GGMLQ8_0: GGMLBlockFormat {
         }
     }
 
+    /// Vectorizable twin of `quantizeBlockScalar`: branch-free per-element loops LLVM turns into
+    /// AVX2 code (generic `SIMD8` helpers compiled to calls per vector here).
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         let amax = GGMLBlockBits.absoluteMax32(values)
         let scale = amax / 127
         let inverse: Float = scale != 0 ? 1 / scale : 0
         GGMLBlockBits.storeHalf(scale, to: block)
-        for part in 0..<4 {
-            let quants = roundHalfAway(GGMLBlockBits.load8(values, 8 * part) * inverse)
-            (block + 2 + 8 * part).storeBytes(of: quants, as: SIMD8<Int8>.self)
+        let quants = (block + 2).assumingMemoryBound(to: Int8.self)
+        for index in 0..<blockSize {
+            quants[index] = roundHalfAway(values[index] * inverse)
         }
     }
 
@@ -49,16 +51,19 @@ enum GGMLQ8_0: GGMLBlockFormat {
         }
     }
 
-    /// `roundf` per lane (half away from zero) with magnitudes capped at 127 (quants never exceed
-    /// it for finite input: |x / d| ≤ 127 up to rounding); NaN gives 0.
+    /// `roundf` (half away from zero) without branches or `roundf` calls, the magnitude capped at
+    /// 127 (quants never exceed it for finite input: |x / d| ≤ 127 up to rounding); NaN gives 0.
+    /// Rounds to nearest-even with the `1.5 × 2²³` trick, then moves exact ties away from zero.
     @inline(__always)
-    static func roundHalfAway(_ x: SIMD8<Float>) -> SIMD8<Int8> {
-        let magnitude = pointwiseMin(GGMLBlockBits.magnitude(x), SIMD8(repeating: 127))
-        var (integers, floats) = GGMLBlockBits.roundNearestEven(magnitude)
-        integers.replace(with: integers &+ 1, where: magnitude - floats .== 0.5)
-        integers.replace(with: 0 &- integers, where: x .< 0)
-        integers.replace(with: 0, where: x .!= x)
-        return SIMD8<Int8>(truncatingIfNeeded: integers)
+    static func roundHalfAway(_ x: Float) -> Int8 {
+        let bits = x.bitPattern
+        let raw = Float(bitPattern: bits & 0x7FFF_FFFF)
+        let magnitude: Float = raw <= 127 ? raw : (raw > 127 ? 127 : 0)
+        let magic = GGMLBlockBits.roundingMagic
+        let shifted = magnitude + magic
+        let nearestEven = Int32(bitPattern: shifted.bitPattern) &- magic.bitPattern.asInt32
+        let rounded = nearestEven &+ (magnitude - (shifted - magic) == 0.5 ? 1 : 0)
+        return Int8(truncatingIfNeeded: bits >> 31 != 0 ? 0 &- rounded : rounded)
     }
 
     /// `Int8(x)` for an already-rounded float, capped at ±127 like the SIMD twin; NaN gives 0.
