@@ -54,6 +54,9 @@ public struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace an existing output.")
     var force = false
 
+    @Flag(help: "Skip the fsync before each output file is renamed into place (faster; a crash right after may lose the output).")
+    var noSync = false
+
     public init() {}
 
     public func validate() throws {
@@ -72,7 +75,8 @@ public struct ConvertCommand: ParsableCommand {
             let targetFormat = format ?? (output.hasSuffix(".gguf") ? .gguf : .safetensors)
             let options = ConversionOptions(
                 dtype: dtype ?? defaultDType(model), quant: quant, blocksize: blocksize, doubleQuant: doubleQuant,
-                allowNonfinite: allowNonfinite, threads: threads, shardSize: shardSize.flatMap(ByteSize.parse))
+                allowNonfinite: allowNonfinite, threads: threads, shardSize: shardSize.flatMap(ByteSize.parse),
+                durable: !noSync)
             let progress = ProgressLine(total: model.orderedTensors.count)
             switch targetFormat {
             case .safetensors:

@@ -5,23 +5,33 @@ import Darwin
 #endif
 
 /// A file written under a temporary name in its destination directory and renamed into place
-/// only by `commit()` (after `fsync`). If the object goes away uncommitted, the temporary file is
-/// removed, so a failed or interrupted write leaves no partial output.
+/// only by `commit()` (after `fsync` when durable). If the object goes away uncommitted, the
+/// temporary file is removed, so a failed or interrupted write leaves no partial output.
+///
+/// Writes are buffered and handed to a background thread (`BackgroundFileWriter`), so producing
+/// the next bytes overlaps the copy into the page cache; a durable file also starts the disk
+/// writing each buffer at once, so the `fsync` in `commit()` overlaps the work too.
 public final class AtomicOutputFile {
     /// Final path.
     public let path: String
     /// Temporary path being written.
     public let temporaryPath: String
+    /// Whether `commit()` fsyncs the file and its directory.
+    public let durable: Bool
     private var descriptor: Int32
     private var committed = false
     /// Bytes written so far.
     public private(set) var bytesWritten: Int = 0
+    /// The buffer being filled (`bufferLimit` bytes once first used) and how much of it is.
     private var buffer: [UInt8] = []
-    private let bufferLimit = 1 << 20
+    private var filled = 0
+    /// Size of each buffer handed to the writer thread.
+    public let bufferLimit = 8 << 20
+    private let writer: BackgroundFileWriter
 
     /// Creates `.<name>.tmp-<pid>-<n>` next to `path`. Refuses to replace an existing file unless
-    /// `overwrite` is true.
-    public init(path: String, overwrite: Bool = false) throws {
+    /// `overwrite` is true. `durable: false` skips the fsyncs (scratch files, `--no-sync`).
+    public init(path: String, overwrite: Bool = false, durable: Bool = true) throws {
         if !overwrite, access(path, F_OK) == 0 {
             throw CoreError.cannotOpen(path: path, reason: "already exists (use --force to replace it)")
         }
@@ -37,13 +47,23 @@ public final class AtomicOutputFile {
             attempt += 1
         } while fd < 0 && errno == EEXIST && attempt < 1000
         guard fd >= 0 else { throw CoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        TemporaryFileRegistry.shared.register(candidate)
+        do {
+            writer = try BackgroundFileWriter(descriptor: fd, path: candidate, startWriteback: durable)
+        } catch {
+            close(fd)
+            unlink(candidate)
+            TemporaryFileRegistry.shared.unregister(candidate)
+            throw error
+        }
         self.path = path
         self.temporaryPath = candidate
+        self.durable = durable
         self.descriptor = fd
-        TemporaryFileRegistry.shared.register(candidate)
     }
 
     deinit {
+        writer.stop()
         if descriptor >= 0 { close(descriptor) }
         if !committed {
             unlink(temporaryPath)
@@ -51,15 +71,32 @@ public final class AtomicOutputFile {
         TemporaryFileRegistry.shared.unregister(temporaryPath)
     }
 
-    /// Appends bytes (buffered).
+    /// Appends bytes (buffered; written by the background thread).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if buffer.count + bytes.count > bufferLimit { try flush() }
-        if bytes.count >= bufferLimit {
-            try writeFully(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
+        var remaining = bytes
+        while !remaining.isEmpty {
+            let take = min(remaining.count, bufferLimit - filled)
+            try append(byteCount: take) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: remaining[..<take])) }
+            remaining = UnsafeRawBufferPointer(rebasing: remaining[take...])
         }
-        bytesWritten += bytes.count
+    }
+
+    /// Appends `byteCount` bytes (at most `bufferLimit`) that `fill` writes straight into the
+    /// output buffer: producers that convert values (casts) skip a staging copy. `fill` must
+    /// write all of the buffer it is given.
+    public func append(byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        guard byteCount > 0 else { return }
+        guard byteCount <= bufferLimit else {
+            throw CoreError.cannotOpen(path: temporaryPath, reason: "a piece of \(byteCount) bytes exceeds the \(bufferLimit)-byte buffer")
+        }
+        if filled + byteCount > bufferLimit { try flush() }
+        if buffer.isEmpty { buffer = writer.takeSpareBuffer() ?? [UInt8](repeating: 0, count: bufferLimit) }
+        try buffer.withUnsafeMutableBytes { raw in
+            try fill(UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + byteCount)]))
+        }
+        filled += byteCount
+        bytesWritten += byteCount
+        if filled == bufferLimit { try flush() }
     }
 
     /// Appends an array of bytes.
@@ -78,34 +115,25 @@ public final class AtomicOutputFile {
         try write([UInt8](repeating: 0, count: count))
     }
 
+    /// Hands the filled buffer to the writer thread; the next write takes a spare one.
     private func flush() throws {
-        guard !buffer.isEmpty else { return }
-        let pending = buffer
-        buffer.removeAll(keepingCapacity: true)
-        try pending.withUnsafeBytes { try writeFully($0) }
+        guard filled > 0 else { return }
+        let full = buffer
+        let count = filled
+        buffer = []
+        filled = 0
+        try writer.enqueue(full, count: count)
     }
 
-    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var cursor = bytes.baseAddress else { return }
-        var left = bytes.count
-        while left > 0 {
-            let written = Glibc.write(descriptor, cursor, left)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw CoreError.cannotOpen(path: temporaryPath, reason: "write failed: \(String(cString: strerror(errno)))")
-            }
-            cursor += written
-            left -= written
-        }
-    }
-
-    /// Appends the whole content of the file at `source`, read in 8 MiB pieces (so copying a
-    /// large file costs no memory beyond one piece).
-    public func append(contentsOfFileAt source: String) throws {
+    /// Appends the content of the file at `source` after its first `skipping` bytes, read in
+    /// 8 MiB pieces (so copying a large file costs no memory beyond a few pieces).
+    public func append(contentsOfFileAt source: String, skipping: Int = 0) throws {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw CoreError.cannotOpen(path: source, reason: String(cString: strerror(errno))) }
         defer { close(input) }
-        try flush()
+        guard skipping == 0 || lseek(input, off_t(skipping), SEEK_SET) == off_t(skipping) else {
+            throw CoreError.cannotOpen(path: source, reason: "cannot seek to byte \(skipping)")
+        }
         var piece = [UInt8](repeating: 0, count: 8 << 20)
         while true {
             let count = piece.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
@@ -114,15 +142,37 @@ public final class AtomicOutputFile {
                 throw CoreError.cannotOpen(path: source, reason: "read failed: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
-            try piece.withUnsafeBytes { try writeFully(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            bytesWritten += count
+            try piece.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
     }
 
-    /// Flushes and renames the temporary file to `path`. With `durable` (the default) the file and
-    /// its directory are fsync'ed first; scratch files that are consumed right away skip that.
-    public func commit(durable: Bool = true) throws {
+    /// Replaces bytes already written at `offset` (for a header whose content is known only at
+    /// the end). The range must lie within what was written.
+    public func overwrite(at offset: Int, with bytes: [UInt8]) throws {
+        let (end, overflow) = offset.addingReportingOverflow(bytes.count)
+        guard offset >= 0, !overflow, end <= bytesWritten else {
+            throw CoreError.cannotOpen(path: temporaryPath, reason: "overwrite of bytes \(offset)..<\(offset + bytes.count) past the \(bytesWritten) written")
+        }
         try flush()
+        try writer.drain()
+        var done = 0
+        while done < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                pwrite(descriptor, raw.baseAddress.map { $0 + done }, bytes.count - done, off_t(offset + done))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw CoreError.cannotOpen(path: temporaryPath, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+            done += written
+        }
+    }
+
+    /// Writes out everything buffered and renames the temporary file to `path`. A durable file
+    /// and its directory are fsync'ed first.
+    public func commit() throws {
+        try flush()
+        try writer.drain()
         guard !durable || fsync(descriptor) == 0 else {
             throw CoreError.cannotOpen(path: temporaryPath, reason: "fsync failed: \(String(cString: strerror(errno)))")
         }

@@ -72,10 +72,11 @@ public struct GGUFWriter {
         tensors.append(Tensor(name: name, dims: dims, type: type, byteCount: info.byteCount, source: source))
     }
 
-    /// Writes the file to `path` via a temporary file in the same directory, fsync and rename. An
-    /// existing file is replaced only when `overwrite` is true; on any error nothing is left behind.
-    public func write(to path: String, overwrite: Bool = true) throws {
-        let output = try AtomicOutputFile(path: path, overwrite: overwrite)
+    /// Writes the file to `path` via a temporary file in the same directory, fsync (unless
+    /// `durable` is false) and rename. An existing file is replaced only when `overwrite` is
+    /// true; on any error nothing is left behind.
+    public func write(to path: String, overwrite: Bool = true, durable: Bool = true) throws {
+        let output = try AtomicOutputFile(path: path, overwrite: overwrite, durable: durable)
         try output.write(try headerBytes())
         try output.writeZeros(padding(after: output.bytesWritten))
         for tensor in tensors {

@@ -1,9 +1,11 @@
 import MPTCore
 
-/// Writes a safetensors model whose tensors' sizes are only known once they are produced (for
-/// example quantized weights with a data-dependent state blob). Tensor data streams to a
-/// temporary data file per shard; when a shard is complete its header is written and the data
-/// copied behind it. Tensors keep the order they are appended in. Sharding follows
+/// Writes a safetensors model whose tensors are only known one by one as they are produced
+/// (for example quantized weights with a data-dependent state blob), so the header can only be
+/// encoded at the end. Each shard's data streams into the shard file behind `headerReserve`
+/// reserved bytes; when the shard is complete its header is written into that space, padded
+/// with spaces. A header that outgrows the reservation is written into a new file followed by
+/// a copy of the data. Tensors keep the order they are appended in. Sharding follows
 /// `save_pretrained`: a new shard starts when the next tensor would push the current one over
 /// `shardSize`.
 public final class DeferredSafetensorsWriter {
@@ -13,18 +15,33 @@ public final class DeferredSafetensorsWriter {
     private let baseName: String
     private let shardSize: Int?
     private let metadata: [String: String]
+    private let durable: Bool
+    private let headerReserve: Int
     private var entries: [Entry] = []
     private var names = Set<String>()
-    private var data: AtomicOutputFile?
+    private var shard: AtomicOutputFile?
     private var finishedShards: [(temporaryName: String, tensors: [String])] = []
     private var totalSize = 0
 
-    /// Writes into `directory` as `<baseName>.safetensors` or shards.
-    public init(directory: String, baseName: String = "model", shardSize: Int? = nil, metadata: [String: String] = ["format": "pt"]) {
+    /// Writes into `directory` as `<baseName>.safetensors` or shards. `headerReserve` is the
+    /// expected header size in bytes (rounded up to a multiple of 8; an estimate — see
+    /// `reserve(forNames:)`); `durable: false` skips the fsyncs.
+    public init(directory: String, baseName: String = "model", shardSize: Int? = nil,
+                metadata: [String: String] = ["format": "pt"], headerReserve: Int = 4096, durable: Bool = true) {
         self.directory = directory
         self.baseName = baseName
         self.shardSize = shardSize
         self.metadata = metadata
+        self.durable = durable
+        self.headerReserve = (max(16, headerReserve) + 7) / 8 * 8
+    }
+
+    /// A header reservation that holds entries for `names` with shapes of up to four dimensions
+    /// and offsets of up to 15 digits, plus the metadata.
+    public static func reserve(forNames names: [String], metadata: [String: String] = ["format": "pt"]) -> Int {
+        let metadataBytes = metadata.reduce(32) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
+        let perEntry = #"""":{"dtype":"F8_E4M3","shape":[,,,],"data_offsets":[,]},"#.utf8.count + 4 * 12 + 2 * 15
+        return names.reduce(metadataBytes) { $0 + $1.utf8.count + perEntry }
     }
 
     /// Appends a tensor of known size, streaming its bytes from the producer.
@@ -33,9 +50,8 @@ public final class DeferredSafetensorsWriter {
         let expected = try tensor.byteCount()
         let current = entries.last?.end ?? 0
         if let limit = shardSize, !entries.isEmpty, current + expected > limit { try closeShard() }
-        if data == nil { data = try AtomicOutputFile(path: directory + "/.\(baseName)-shard-\(finishedShards.count).data") }
-        guard let data else { return }
-        let sink = TensorSink(file: data)
+        let file = try openShard()
+        let sink = TensorSink(file: file)
         try tensor.produce(sink)
         guard sink.written == expected else {
             throw SafetensorsWriteError.wrongByteCount(name: tensor.name, wrote: sink.written, expected: expected)
@@ -66,7 +82,8 @@ public final class DeferredSafetensorsWriter {
             written.append(name)
             weightMap.append(contentsOf: shard.tensors.map { ($0, name) })
         }
-        written.append(try ShardNaming.writeIndex(directory: directory, base: baseName, totalSize: totalSize, weightMap: weightMap))
+        written.append(try ShardNaming.writeIndex(directory: directory, base: baseName, totalSize: totalSize,
+                                                  weightMap: weightMap, durable: durable))
         return written
     }
 
@@ -74,18 +91,40 @@ public final class DeferredSafetensorsWriter {
         try FileOperations.rename(directory + "/" + from, to: directory + "/" + name)
     }
 
+    private var shardTemporaryName: String { ".\(baseName)-shard-\(finishedShards.count).safetensors" }
+
+    /// The current shard's file, created with the header space reserved.
+    private func openShard() throws -> AtomicOutputFile {
+        if let shard { return shard }
+        let file = try AtomicOutputFile(path: directory + "/" + shardTemporaryName, durable: durable)
+        try file.writeZeros(headerReserve)
+        shard = file
+        return file
+    }
+
     private func closeShard() throws {
-        let temporaryName = ".\(baseName)-shard-\(finishedShards.count).safetensors"
-        let file = try AtomicOutputFile(path: directory + "/" + temporaryName)
-        try file.write(SafetensorsHeaderEncoder.encode(entries: entries, metadata: metadata))
-        if let data {
-            try data.commit(durable: false)
-            try file.append(contentsOfFileAt: data.path)
-            FileOperations.remove(data.path)
+        let file = try openShard()
+        if let front = SafetensorsHeaderEncoder.encode(entries: entries, metadata: metadata, exactLength: headerReserve) {
+            try file.overwrite(at: 0, with: front)
+            try file.commit()
+        } else {
+            try rewriteWithLargerHeader(data: file)
         }
-        try file.commit()
-        finishedShards.append((temporaryName, entries.map(\.name)))
+        finishedShards.append((shardTemporaryName, entries.map(\.name)))
         entries = []
-        data = nil
+        shard = nil
+    }
+
+    /// The reservation was too small: the data is committed under a scratch name, and the
+    /// header goes into a new file with the data copied behind it.
+    private func rewriteWithLargerHeader(data: AtomicOutputFile) throws {
+        let scratch = directory + "/.\(baseName)-shard-\(finishedShards.count).data"
+        try data.commit()
+        try FileOperations.rename(directory + "/" + shardTemporaryName, to: scratch)
+        defer { FileOperations.remove(scratch) }
+        let file = try AtomicOutputFile(path: directory + "/" + shardTemporaryName, overwrite: true, durable: durable)
+        try file.write(SafetensorsHeaderEncoder.encode(entries: entries, metadata: metadata))
+        try file.append(contentsOfFileAt: scratch, skipping: headerReserve)
+        try file.commit()
     }
 }

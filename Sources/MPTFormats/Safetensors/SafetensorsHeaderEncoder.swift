@@ -14,6 +14,18 @@ enum SafetensorsHeaderEncoder {
     }
 
     static func encode(entries: [Entry], metadata: [String: String]) -> [UInt8] {
+        encode(entries: entries, metadata: metadata, spacesTo: nil) ?? []
+    }
+
+    /// The front of the file padded with spaces to exactly `length` bytes (8-byte length field
+    /// included), or nil when the header does not fit in `length` or `length` is not a multiple
+    /// of 8. JSON allows the trailing whitespace; readers parse past it.
+    static func encode(entries: [Entry], metadata: [String: String], exactLength length: Int) -> [UInt8]? {
+        guard length >= 16, length % 8 == 0 else { return nil }
+        return encode(entries: entries, metadata: metadata, spacesTo: length - 8)
+    }
+
+    private static func encode(entries: [Entry], metadata: [String: String], spacesTo target: Int?) -> [UInt8]? {
         var members: [(key: String, value: JSONValue)] = []
         if !metadata.isEmpty {
             members.append(("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })))
@@ -26,7 +38,9 @@ enum SafetensorsHeaderEncoder {
             ])))
         }
         var header = Array(JSONWriter.compact(.object(members)).utf8)
-        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
+        let padding = target.map { $0 - header.count } ?? (8 - header.count % 8) % 8
+        guard padding >= 0 else { return nil }
+        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
         let length = UInt64(header.count)
         return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + header
     }

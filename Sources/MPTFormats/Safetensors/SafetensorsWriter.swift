@@ -35,6 +35,21 @@ public final class TensorSink {
     /// Appends a byte array.
     public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
+    /// Appends `byteCount` bytes produced in place, piece by piece: `fill` gets each piece's byte
+    /// range (within these `byteCount` bytes; boundaries are multiples of `alignment`) and the
+    /// output buffer to fill completely. Saves a staging copy for converted values.
+    public func write(byteCount: Int, alignment: Int,
+                      _ fill: (Range<Int>, UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let step = max(alignment, (1 << 20) / max(alignment, 1) * max(alignment, 1))
+        var start = 0
+        while start < byteCount {
+            let end = min(byteCount, start + step)
+            try file.append(byteCount: end - start) { try fill(start..<end, $0) }
+            written += end - start
+            start = end
+        }
+    }
+
     /// Appends `Float`s as little-endian F32.
     public func write(_ floats: [Float]) throws { try floats.withUnsafeBytes { try write($0) } }
 
@@ -63,8 +78,9 @@ public enum SafetensorsWriter {
         tensors.sorted { ($1.dtype.byteSize, $0.name) < ($0.dtype.byteSize, $1.name) }
     }
 
-    /// Writes one safetensors file at `path`.
-    public static func writeFile(path: String, tensors: [OutputTensor], metadata: [String: String] = [:], overwrite: Bool = false) throws {
+    /// Writes one safetensors file at `path` (`durable: false` skips the fsyncs).
+    public static func writeFile(path: String, tensors: [OutputTensor], metadata: [String: String] = [:], overwrite: Bool = false,
+                                 durable: Bool = true) throws {
         try attributing(to: path) {
             let ordered = ordered(tensors)
             var seen = Set<String>()
@@ -76,7 +92,7 @@ public enum SafetensorsWriter {
                 entries.append(.init(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, start: offset, end: end))
                 offset = end
             }
-            let file = try AtomicOutputFile(path: path, overwrite: overwrite)
+            let file = try AtomicOutputFile(path: path, overwrite: overwrite, durable: durable)
             try file.write(SafetensorsHeaderEncoder.encode(entries: entries, metadata: metadata))
             for tensor in ordered {
                 let sink = TensorSink(file: file)
@@ -97,7 +113,7 @@ public enum SafetensorsWriter {
     @discardableResult
     public static func writeModel(
         directory: String, tensors: [OutputTensor], metadata: [String: String] = ["format": "pt"],
-        shardSize: Int? = nil, baseName: String = "model"
+        shardSize: Int? = nil, baseName: String = "model", durable: Bool = true
     ) throws -> [String] {
         let ordered = ordered(tensors)
         var shards: [[OutputTensor]] = [[]]
@@ -115,18 +131,19 @@ public enum SafetensorsWriter {
         }
         if shards.count == 1 {
             let name = "\(baseName).safetensors"
-            try writeFile(path: directory + "/" + name, tensors: ordered, metadata: metadata)
+            try writeFile(path: directory + "/" + name, tensors: ordered, metadata: metadata, durable: durable)
             return [name]
         }
         var written: [String] = []
         var weightMap: [(tensor: String, file: String)] = []
         for (index, shard) in shards.enumerated() {
             let name = ShardNaming.shardName(base: baseName, index: index, count: shards.count)
-            try writeFile(path: directory + "/" + name, tensors: shard, metadata: metadata)
+            try writeFile(path: directory + "/" + name, tensors: shard, metadata: metadata, durable: durable)
             written.append(name)
             for tensor in shard { weightMap.append((tensor.name, name)) }
         }
-        written.append(try ShardNaming.writeIndex(directory: directory, base: baseName, totalSize: totalSize, weightMap: weightMap))
+        written.append(try ShardNaming.writeIndex(directory: directory, base: baseName, totalSize: totalSize,
+                                                  weightMap: weightMap, durable: durable))
         return written
     }
 }

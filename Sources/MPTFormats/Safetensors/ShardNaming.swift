@@ -8,14 +8,15 @@ public enum ShardNaming {
     }
 
     /// Writes `<base>.safetensors.index.json` mapping each tensor to its shard.
-    public static func writeIndex(directory: String, base: String, totalSize: Int, weightMap: [(tensor: String, file: String)]) throws -> String {
+    public static func writeIndex(directory: String, base: String, totalSize: Int, weightMap: [(tensor: String, file: String)],
+                                  durable: Bool = true) throws -> String {
         let map = weightMap.sorted { $0.tensor < $1.tensor }.map { (key: $0.tensor, value: JSONValue.string($0.file)) }
         let index: JSONValue = .object([
             ("metadata", .object([("total_size", .int(totalSize))])),
             ("weight_map", .object(map)),
         ])
         let name = "\(base).safetensors.index.json"
-        let file = try AtomicOutputFile(path: directory + "/" + name)
+        let file = try AtomicOutputFile(path: directory + "/" + name, durable: durable)
         try file.write(JSONWriter.pretty(index))
         try file.commit()
         return name

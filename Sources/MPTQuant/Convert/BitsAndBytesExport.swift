@@ -26,6 +26,19 @@ public enum BitsAndBytesExport {
         ])
     }
 
+    /// Every tensor name `write` may produce for `model` (all of a module's optional components
+    /// included), for reserving the header.
+    public static func outputNames(model: MPTModel, options: ConversionOptions) -> [String] {
+        let nf4Components = ["weight", "weight.absmax", "weight.quant_map", "weight.nested_absmax",
+                             "weight.nested_quant_map", BitsAndBytesNF4.quantStateName]
+        let int8Components = ["weight", "SCB", "weight_format"]
+        return model.orderedTensors.flatMap { tensor -> [String] in
+            guard ModelExport.isQuantizable(tensor) else { return [tensor.name] }
+            let module = String(tensor.name.dropLast(".weight".count))
+            return (options.quant == .nf4 ? nf4Components : int8Components).map { module + "." + $0 }
+        }
+    }
+
     /// Streams every tensor of `model` into `writer`, one weight at a time, in model order.
     public static func write(model: MPTModel, options: ConversionOptions, into writer: DeferredSafetensorsWriter, progress: (String) -> Void = { _ in }) throws {
         for tensor in model.orderedTensors {
@@ -38,11 +51,11 @@ public enum BitsAndBytesExport {
             }
             // LoRA merges happen in float32 inside `Dequantizer.floats`, before this rounding.
             // transformers quantizes the weight as loaded in the compute dtype: round to it first.
-            let values = DTypeCast.rounded(try Dequantizer.floats(source), to: options.dtype.dtype)
-            if !options.allowNonfinite {
-                let bad = values.withUnsafeBufferPointer { DTypeCast.countNonFinite($0) }
-                if bad > 0 { throw ConversionError.nonFinite(tensor: tensor.name, count: bad) }
+            let decoded = try WeightDecoding.decode(source, roundedTo: options.dtype.dtype, threads: options.threads)
+            if !options.allowNonfinite, decoded.nonFinite > 0 {
+                throw ConversionError.nonFinite(tensor: tensor.name, count: decoded.nonFinite)
             }
+            let values = decoded.values
             let module = String(tensor.name.dropLast(".weight".count))
             let components: [BitsAndBytesComponent]
             switch options.quant {

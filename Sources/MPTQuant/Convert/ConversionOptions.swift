@@ -44,9 +44,12 @@ public struct ConversionOptions: Sendable {
     public var threads: Int
     /// Maximum shard size in bytes (`nil`: one file).
     public var shardSize: Int?
+    /// fsync every output file before renaming it into place (off: `--no-sync`, for scratch
+    /// outputs where a crash may lose the result).
+    public var durable: Bool
 
     public init(dtype: TargetDType = .f32, quant: QuantScheme = .none, blocksize: Int = 64, doubleQuant: Bool = true,
-                allowNonfinite: Bool = false, threads: Int = 2, shardSize: Int? = nil) {
+                allowNonfinite: Bool = false, threads: Int = 2, shardSize: Int? = nil, durable: Bool = true) {
         self.dtype = dtype
         self.quant = quant
         self.blocksize = blocksize
@@ -54,6 +57,7 @@ public struct ConversionOptions: Sendable {
         self.allowNonfinite = allowNonfinite
         self.threads = threads
         self.shardSize = shardSize
+        self.durable = durable
     }
 }
 

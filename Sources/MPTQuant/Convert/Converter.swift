@@ -78,10 +78,14 @@ public enum Converter {
                 }
             }
             written = try attributing(to: model.checkpoint.path) {
-                try SafetensorsWriter.writeModel(directory: directory.temporaryPath, tensors: reporting, shardSize: options.shardSize)
+                try SafetensorsWriter.writeModel(directory: directory.temporaryPath, tensors: reporting, shardSize: options.shardSize,
+                                                 durable: options.durable)
             }
         case .nf4, .int8:
-            let writer = DeferredSafetensorsWriter(directory: directory.temporaryPath, shardSize: options.shardSize)
+            let writer = DeferredSafetensorsWriter(
+                directory: directory.temporaryPath, shardSize: options.shardSize,
+                headerReserve: DeferredSafetensorsWriter.reserve(forNames: BitsAndBytesExport.outputNames(model: model, options: options)),
+                durable: options.durable)
             try attributing(to: model.checkpoint.path) {
                 try BitsAndBytesExport.write(model: model, options: options, into: writer, progress: progress)
             }
@@ -92,7 +96,7 @@ public enum Converter {
         }
         let config = model.config.huggingFaceJSON(torchDtype: options.dtype.torchName, extra: extra)
         try attributing(to: output) {
-            let configFile = try AtomicOutputFile(path: directory.file("config.json"))
+            let configFile = try AtomicOutputFile(path: directory.file("config.json"), durable: options.durable)
             try configFile.write(JSONWriter.pretty(config))
             try configFile.commit()
         }

@@ -7,7 +7,7 @@ import MPTGraph
 enum DTypeCast {
     /// An output tensor writing `view` as `target`, checking for NaN/Inf and f16 overflow.
     /// Those errors name the input file (`view.storage.origin`), not the output being written.
-    static func tensor(name: String, view: TensorView, target: DType, allowNonfinite: Bool) throws -> OutputTensor {
+    static func tensor(name: String, view: TensorView, target: DType, allowNonfinite: Bool, threads: Int = 2) throws -> OutputTensor {
         let shape = view.shape
         let source = view.storage.origin
         if view.dtype == target && view.isContiguous {
@@ -23,7 +23,8 @@ enum DTypeCast {
         return OutputTensor(name: name, dtype: target, shape: shape) { sink in
             var counts = CastCounts()
             try DenseStreaming.forEachChunk(view) { chunk in
-                try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts, origin: source)
+                try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts, origin: source,
+                          threads: threads)
             }
             try counts.check(name: name, target: target, allowNonfinite: allowNonfinite, origin: source)
         }
@@ -31,18 +32,19 @@ enum DTypeCast {
 
     /// An output tensor for any non-quantized source: dense views stream as above; computed
     /// sources (LoRA merges) are computed when the writer asks for them, one tensor at a time.
-    static func tensor(name: String, source: TensorSource, target: DType, allowNonfinite: Bool) throws -> OutputTensor {
+    static func tensor(name: String, source: TensorSource, target: DType, allowNonfinite: Bool, threads: Int = 2) throws -> OutputTensor {
         try Dequantizer.requireUnquantized(source, name: name)
         switch source {
         case let .dense(view):
-            return try tensor(name: name, view: view, target: target, allowNonfinite: allowNonfinite)
+            return try tensor(name: name, view: view, target: target, allowNonfinite: allowNonfinite, threads: threads)
         case .quantized, .merged:
             let origin = source.stored.origin ?? name
             return OutputTensor(name: name, dtype: target, shape: try Shape(checking: source.shape)) { sink in
                 let values = try Dequantizer.floats(source)
                 var counts = CastCounts()
                 try values.withUnsafeBufferPointer { chunk in
-                    try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts, origin: origin)
+                    try write(chunk, as: target, to: sink, name: name, allowNonfinite: allowNonfinite, counts: &counts, origin: origin,
+                              threads: threads)
                 }
                 try counts.check(name: name, target: target, allowNonfinite: allowNonfinite, origin: origin)
             }
@@ -62,21 +64,26 @@ enum DTypeCast {
         }
     }
 
-    /// Casts one chunk of values to `target` and writes it.
+    /// Casts one chunk of values to `target` and writes it, counting NaN/Inf and f16 overflows
+    /// on `threads` threads straight into the output buffer.
     static func write(_ chunk: UnsafeBufferPointer<Float>, as target: DType, to sink: TensorSink, name: String,
-                      allowNonfinite: Bool, counts: inout CastCounts, origin: String) throws {
-        if !allowNonfinite { counts.nonFinite += countNonFinite(chunk) }
+                      allowNonfinite: Bool, counts: inout CastCounts, origin: String, threads: Int = 2) throws {
         switch target {
         case .f32:
+            if !allowNonfinite { counts.nonFinite += countNonFinite(chunk) }
             try sink.write(UnsafeRawBufferPointer(chunk))
-        case .f16:
-            var halves = [UInt16](repeating: 0, count: chunk.count)
-            counts.overflows += halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToF16(chunk, into: $0) }
-            try sink.write(halves)
-        case .bf16:
-            var halves = [UInt16](repeating: 0, count: chunk.count)
-            halves.withUnsafeMutableBufferPointer { HalfConversion.convertFloatToBF16(chunk, into: $0) }
-            try sink.write(halves)
+        case .f16, .bf16:
+            var added = CastCounts()
+            try sink.write(byteCount: chunk.count * 2, alignment: 2) { bytes, raw in
+                let values = UnsafeBufferPointer(rebasing: chunk[(bytes.lowerBound / 2)..<(bytes.upperBound / 2)])
+                let pieceCounts = raw.withMemoryRebound(to: UInt16.self) { halves in
+                    ParallelCast.narrow(values, into: halves, to: target, threads: threads)
+                }
+                added.nonFinite += pieceCounts.nonFinite
+                added.overflows += pieceCounts.overflows
+            }
+            if !allowNonfinite { counts.nonFinite += added.nonFinite }
+            counts.overflows += added.overflows
         default:
             throw ConversionError.unsupported("cannot cast to \(target)")
         }

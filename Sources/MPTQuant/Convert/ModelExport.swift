@@ -17,7 +17,7 @@ public enum ModelExport {
         var outputs: [OutputTensor] = []
         for tensor in model.orderedTensors {
             outputs.append(try DTypeCast.tensor(name: tensor.name, source: try model.source(tensor), target: options.dtype.dtype,
-                                                allowNonfinite: options.allowNonfinite))
+                                                allowNonfinite: options.allowNonfinite, threads: options.threads))
         }
         return outputs
     }

@@ -44,6 +44,23 @@ enum GGMLBlockBits {
         return Float(bitPattern: largest)
     }
 
+    /// Index of the first of 32 values whose magnitude equals `magnitude` (which must occur).
+    /// Branch-free so LLVM vectorizes it: each lane's candidate is its index when it matches and
+    /// index + 32 when not (`(x ^ m) - 1` has its top bit set exactly when `x == m`), and the
+    /// smallest candidate wins.
+    @inline(__always)
+    static func firstIndex32(ofMagnitude magnitude: Float, in values: UnsafePointer<Float>) -> Int {
+        let target = magnitude.bitPattern
+        var first: UInt32 = 64
+        for index in 0..<32 {
+            let difference = (values[index].bitPattern & 0x7FFF_FFFF) ^ target
+            let matches = (difference &- 1) &>> 31
+            let candidate = UInt32(truncatingIfNeeded: index) | ((1 &- matches) &<< 5)
+            first = first < candidate ? first : candidate
+        }
+        return Int(first & 31)
+    }
+
     @inline(__always)
     static func load8(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
         UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)

@@ -34,13 +34,7 @@ enum GGMLQ4_0: GGMLBlockFormat {
     /// (generic `SIMD8` helpers compiled to calls per vector here).
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         let amax = GGMLBlockBits.absoluteMax32(values)
-        var signedMax: Float = 0
-        if amax > 0 {
-            for index in 0..<blockSize where abs(values[index]) == amax {
-                signedMax = values[index]
-                break
-            }
-        }
+        let signedMax: Float = amax > 0 ? values[GGMLBlockBits.firstIndex32(ofMagnitude: amax, in: values)] : 0
         let scale = signedMax / -8
         let inverse: Float = scale != 0 ? 1 / scale : 0
         GGMLBlockBits.storeHalf(scale, to: block)

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import MPTCore
 import MPTFormats
 
@@ -7,18 +9,29 @@ extension GGMLQuantizer {
         supports(type) || type == .f32 || type == .f16 || type == .bf16
     }
 
+    /// What `write(_:as:to:)` saw in the values it encoded.
+    public struct ValueCounts: Sendable, Equatable {
+        /// NaN and ±inf values.
+        public var nonFinite = 0
+        /// Finite values that round to ±inf in F16 (counted only when writing F16).
+        public var halfOverflow = 0
+    }
+
     /// Encodes a contiguous float-typed view (any dtype `TensorView.copyFloats` reads) as `type`
     /// and streams the bytes into `sink`, about `chunkElements` values at a time (whole rows of the
-    /// innermost dimension), so memory stays bounded. Quantized types use `quantizeRows` on
-    /// `threads` threads; F16/BF16 round to nearest even.
+    /// innermost dimension), so memory stays bounded. Each chunk is split into row runs over
+    /// `threads` threads that decode, count non-finite values and encode their rows; the caller
+    /// decides what the counts mean. Quantized types use the block kernels; F16/BF16 round to
+    /// nearest even.
+    @discardableResult
     public static func write(
         _ view: TensorView, as type: GGMLType, to sink: inout GGUFTensorSink,
-        threads: Int = 2, chunkElements: Int = 1 << 20
-    ) throws {
+        threads: Int = 2, chunkElements: Int = 1 << 22
+    ) throws -> ValueCounts {
         guard canEncode(type) else { throw GGMLQuantError.unsupportedType(type) }
         guard view.isContiguous else { throw GGMLQuantError.unsupportedView("non-contiguous view of shape \(view.shape)") }
         let total = view.shape.elementCount
-        guard total > 0 else { return }
+        guard total > 0 else { return ValueCounts() }
         let rowLength = view.shape.dims.last ?? 1
         guard rowLength % type.blockSize == 0 else { throw GGMLQuantError.partialBlock(type: type, count: rowLength) }
         let rows = total / rowLength
@@ -26,6 +39,7 @@ extension GGMLQuantizer {
         let rowsPerChunk = max(1, chunkElements / rowLength)
         var floats = [Float](repeating: 0, count: min(rows, rowsPerChunk) * rowLength)
         var encoded = [UInt8](repeating: 0, count: try byteCount(elementCount: floats.count, as: type))
+        var counts = ValueCounts()
         var firstRow = 0
         while firstRow < rows {
             let endRow = min(rows, firstRow + rowsPerChunk)
@@ -33,21 +47,56 @@ extension GGMLQuantizer {
             let bytes = try byteCount(elementCount: elements, as: type)
             let chunk = try matrix.rows(firstRow..<endRow)
             try floats.withUnsafeMutableBufferPointer { buffer in
-                let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<elements])
-                try chunk.copyFloats(into: values)
                 try encoded.withUnsafeMutableBytes { raw in
+                    let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<elements])
                     let target = UnsafeMutableRawBufferPointer(rebasing: raw[0..<bytes])
-                    try encode(UnsafeBufferPointer(values), rowLength: rowLength, as: type, into: target, threads: threads)
+                    let chunkCounts = try encodeRows(chunk, rowLength: rowLength, as: type, staging: values, into: target, threads: threads)
+                    counts.nonFinite += chunkCounts.nonFinite
+                    counts.halfOverflow += chunkCounts.halfOverflow
                     try sink.write(UnsafeRawBufferPointer(target))
                 }
             }
             firstRow = endRow
         }
+        return counts
     }
 
-    private static func encode(
-        _ values: UnsafeBufferPointer<Float>, rowLength: Int, as type: GGMLType,
+    /// Decodes, counts and encodes the rows of `chunk` on up to `threads` threads, each taking
+    /// a contiguous run of rows (disjoint ranges of `staging` and `target`).
+    private static func encodeRows(
+        _ chunk: TensorView, rowLength: Int, as type: GGMLType, staging: UnsafeMutableBufferPointer<Float>,
         into target: UnsafeMutableRawBufferPointer, threads: Int
+    ) throws -> ValueCounts {
+        let rows = chunk.shape.elementCount / rowLength
+        let rowBytes = try byteCount(elementCount: rowLength, as: type)
+        let workers = max(1, min(threads, rows))
+        let job = RowEncodingJob(chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type, staging: staging, target: target)
+        guard workers > 1 else { return try job.run(rows: 0..<rows) }
+        let results = RowEncodingResults(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = (rows * worker / workers)..<(rows * (worker + 1) / workers)
+            results.store(Result { try job.run(rows: range) }, at: worker)
+        }
+        return try results.combined()
+    }
+
+    /// Finite values that round to ±inf in binary16 (magnitude ≥ 65520), counted with arithmetic
+    /// only so LLVM vectorizes the loop (compare forms compiled to a scalar branch per element).
+    @inline(never)
+    static func countHalfOverflow(_ chunk: UnsafeBufferPointer<Float>) -> Int {
+        guard let base = chunk.baseAddress else { return 0 }
+        var count = 0
+        for index in 0..<chunk.count {
+            let large = DTypeCast.atOrAbove(Float(65520).bitPattern, magnitudeOf: base[index])
+            let nonFinite = DTypeCast.atOrAbove(Float.infinity.bitPattern, magnitudeOf: base[index])
+            count &+= Int(large &- nonFinite)
+        }
+        return count
+    }
+
+    fileprivate static func encode(
+        _ values: UnsafeBufferPointer<Float>, rowLength: Int, as type: GGMLType,
+        into target: UnsafeMutableRawBufferPointer
     ) throws {
         switch type {
         case .f32:
@@ -57,7 +106,64 @@ extension GGMLQuantizer {
         case .bf16:
             target.withMemoryRebound(to: UInt16.self) { HalfConversion.convertFloatToBF16(values, into: $0) }
         default:
-            try quantizeRows(values, rowLength: rowLength, as: type, into: target, threads: threads)
+            try quantizeRows(values, rowLength: rowLength, as: type, into: target, threads: 1)
         }
+    }
+}
+
+/// One chunk's buffers, shared read-only by the workers; each works on its own rows.
+private struct RowEncodingJob: @unchecked Sendable {
+    let chunk: TensorView
+    let rowLength: Int
+    let rowBytes: Int
+    let type: GGMLType
+    let staging: UnsafeMutableBufferPointer<Float>
+    let target: UnsafeMutableRawBufferPointer
+
+    /// Values decoded at a time: small enough that decoding, counting and encoding a piece
+    /// happen while it is still in the core's cache.
+    static let pieceElements = 1 << 14
+
+    /// Decodes, counts and encodes `rows` piece by piece, reusing the start of the rows' part of
+    /// `staging` for every piece.
+    func run(rows: Range<Int>) throws -> GGMLQuantizer.ValueCounts {
+        var counts = GGMLQuantizer.ValueCounts()
+        let rowsPerPiece = max(1, Self.pieceElements / rowLength)
+        var first = rows.lowerBound
+        while first < rows.upperBound {
+            let end = min(rows.upperBound, first + rowsPerPiece)
+            let start = rows.lowerBound * rowLength
+            let values = UnsafeMutableBufferPointer(rebasing: staging[start..<(start + (end - first) * rowLength)])
+            try chunk.rows(first..<end).copyFloats(into: values)
+            counts.nonFinite += DTypeCast.countNonFinite(UnsafeBufferPointer(values))
+            if type == .f16 { counts.halfOverflow += GGMLQuantizer.countHalfOverflow(UnsafeBufferPointer(values)) }
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: target[(first * rowBytes)..<(end * rowBytes)])
+            try GGMLQuantizer.encode(UnsafeBufferPointer(values), rowLength: rowLength, as: type, into: bytes)
+            first = end
+        }
+        return counts
+    }
+}
+
+/// Per-worker outcomes of one chunk, combined once all workers are done.
+private final class RowEncodingResults: @unchecked Sendable {
+    private var results: [Result<GGMLQuantizer.ValueCounts, any Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func store(_ result: Result<GGMLQuantizer.ValueCounts, any Error>, at index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        results[index] = result
+    }
+
+    func combined() throws -> GGMLQuantizer.ValueCounts {
+        var total = GGMLQuantizer.ValueCounts()
+        for result in results {
+            guard let counts = try result?.get() else { continue }
+            total.nonFinite += counts.nonFinite
+            total.halfOverflow += counts.halfOverflow
+        }
+        return total
     }
 }

@@ -108,40 +108,20 @@ public enum GGUFExport {
                 try attributing(to: model.checkpoint.path) {
                     // LoRA-merged weights are computed here, one tensor at a time.
                     let view = try Dequantizer.denseView(source, name: sourceName)
-                    if !allowNonfinite { try checkFinite(view, name: sourceName, type: item.type) }
-                    try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
+                    let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
+                    if !allowNonfinite { try checkCounts(counts, name: sourceName, type: item.type) }
                     view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
                 }
             }
         }
-        try writer.write(to: path, overwrite: overwrite)
+        try writer.write(to: path, overwrite: overwrite, durable: options.durable)
         return planned
     }
 
-    /// NaN/Inf in the source, and values that F16 cannot hold (they would become ±inf).
-    static func checkFinite(_ view: TensorView, name: String, type: GGMLType) throws {
-        var nonFinite = 0
-        var overflow = 0
-        let checkHalf = type == .f16
-        try DenseStreaming.forEachChunk(view) { chunk in
-            nonFinite += DTypeCast.countNonFinite(chunk)
-            if checkHalf { overflow += countHalfOverflow(chunk) }
-        }
-        if nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: nonFinite) }
-        if overflow > 0 { throw ConversionError.overflow(tensor: name, count: overflow, dtype: "F16") }
-    }
-
-    /// Finite values that round to ±inf in binary16 (magnitude ≥ 65520), counted with arithmetic
-    /// only so LLVM vectorizes the loop (compare forms compiled to a scalar branch per element).
-    @inline(never)
-    static func countHalfOverflow(_ chunk: UnsafeBufferPointer<Float>) -> Int {
-        guard let base = chunk.baseAddress else { return 0 }
-        var count = 0
-        for index in 0..<chunk.count {
-            let large = DTypeCast.atOrAbove(Float(65520).bitPattern, magnitudeOf: base[index])
-            let nonFinite = DTypeCast.atOrAbove(Float.infinity.bitPattern, magnitudeOf: base[index])
-            count &+= Int(large &- nonFinite)
-        }
-        return count
+    /// NaN/Inf in the source, and values that F16 cannot hold (they became ±inf). The whole
+    /// output file is discarded when this throws.
+    static func checkCounts(_ counts: GGMLQuantizer.ValueCounts, name: String, type: GGMLType) throws {
+        if counts.nonFinite > 0 { throw ConversionError.nonFinite(tensor: name, count: counts.nonFinite) }
+        if type == .f16, counts.halfOverflow > 0 { throw ConversionError.overflow(tensor: name, count: counts.halfOverflow, dtype: "F16") }
     }
 }

@@ -1,0 +1,97 @@
+import Dispatch
+import Foundation
+import MPTCore
+import MPTGraph
+
+/// Decodes a weight into float32 for quantization, rounded to the compute dtype first (as
+/// transformers quantizes a weight loaded in that dtype), counting NaN/Inf on the way. A dense
+/// 2-D source is decoded on several threads, each over its own rows in cache-sized pieces, so
+/// decoding, rounding and counting touch each value once while it is in the core's cache.
+enum WeightDecoding {
+    /// The decoded values and how many of them are NaN or ±inf.
+    struct Decoded {
+        var values: [Float]
+        var nonFinite: Int
+    }
+
+    /// Values decoded per piece.
+    static let pieceElements = 1 << 14
+
+    static func decode(_ source: TensorSource, roundedTo dtype: DType, threads: Int) throws -> Decoded {
+        guard case let .dense(view) = source, view.isContiguous, view.shape.rank == 2,
+              let rows = view.shape.dims.first, rows > 0, view.shape.elementCount > 0 else {
+            let values = DTypeCast.rounded(try Dequantizer.floats(source), to: dtype)
+            return Decoded(values: values, nonFinite: values.withUnsafeBufferPointer { DTypeCast.countNonFinite($0) })
+        }
+        let count = view.shape.elementCount
+        let rowLength = count / rows
+        // Rounding a bf16 source to bf16 (or f16 to f16) changes nothing: skip it.
+        let rounding: DType? = (dtype == .f16 || dtype == .bf16) && view.dtype != dtype ? dtype : nil
+        let workers = max(1, min(threads, rows))
+        let results = PieceResults(count: workers)
+        let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let job = DecodingJob(view: view, rowLength: rowLength, rounding: rounding, destination: buffer)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let range = (rows * worker / workers)..<(rows * (worker + 1) / workers)
+                results.store(Result { try job.run(rows: range) }, at: worker)
+            }
+            initialized = count
+        }
+        let nonFinite = try results.total()
+        view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
+        return Decoded(values: values, nonFinite: nonFinite)
+    }
+}
+
+/// One weight's decoding, shared by the workers; each writes only its own rows of `destination`.
+private struct DecodingJob: @unchecked Sendable {
+    let view: TensorView
+    let rowLength: Int
+    let rounding: DType?
+    let destination: UnsafeMutableBufferPointer<Float>
+
+    /// Decodes `rows`, rounds and counts NaN/Inf, piece by piece; returns the count.
+    func run(rows: Range<Int>) throws -> Int {
+        let rowsPerPiece = max(1, WeightDecoding.pieceElements / max(rowLength, 1))
+        var scratch = [UInt16](repeating: 0, count: rounding == nil ? 0 : rowsPerPiece * rowLength)
+        var nonFinite = 0
+        var first = rows.lowerBound
+        while first < rows.upperBound {
+            let end = min(rows.upperBound, first + rowsPerPiece)
+            let piece = UnsafeMutableBufferPointer(rebasing: destination[(first * rowLength)..<(end * rowLength)])
+            try view.rows(first..<end).copyFloats(into: piece)
+            if let rounding {
+                scratch.withUnsafeMutableBufferPointer { halves in
+                    let narrowed = UnsafeMutableBufferPointer(rebasing: halves[0..<piece.count])
+                    if rounding == .f16 {
+                        HalfConversion.convertFloatToF16(UnsafeBufferPointer(piece), into: narrowed)
+                        HalfConversion.convertF16ToFloat(UnsafeBufferPointer(narrowed), into: piece)
+                    } else {
+                        HalfConversion.convertFloatToBF16(UnsafeBufferPointer(piece), into: narrowed)
+                        HalfConversion.convertBF16ToFloat(UnsafeBufferPointer(narrowed), into: piece)
+                    }
+                }
+            }
+            nonFinite += DTypeCast.countNonFinite(UnsafeBufferPointer(piece))
+            first = end
+        }
+        return nonFinite
+    }
+}
+
+/// Per-worker outcomes, combined once every worker is done.
+private final class PieceResults: @unchecked Sendable {
+    private var results: [Result<Int, any Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func store(_ result: Result<Int, any Error>, at index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        results[index] = result
+    }
+
+    func total() throws -> Int {
+        try results.reduce(0) { $0 + (try $1?.get() ?? 0) }
+    }
+}
