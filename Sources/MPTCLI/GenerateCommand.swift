@@ -38,6 +38,9 @@ public struct GenerateCommand: ParsableCommand {
     @Flag(help: "Also print the generated ids on a last line.")
     var printIds = false
 
+    @Flag(help: "Keep generating past the tokenizer's end-of-text token.")
+    var ignoreEos = false
+
     @Option(help: "Worker threads.")
     var threads: Int = 2
 
@@ -68,10 +71,18 @@ public struct GenerateCommand: ParsableCommand {
             }
             let output = StreamingText(tokenizer: bpe)
             output.start(prompt: ids, text: prompt)
-            let generated = try GenerationRunning.generate(model: loaded, prompt: ids, count: count, threads: threads) {
+            let endOfText = ignoreEos ? nil : try tokenizerPath.flatMap {
+                try TokenizerLoading.endOfTextID(tokenizerPath: $0, model: loaded)
+            }
+            let generated = try GenerationRunning.generate(
+                model: loaded, prompt: ids, count: count, threads: threads, stopTokens: Set(endOfText.map { [$0] } ?? [])
+            ) {
                 output.append($0)
             }
             output.finish()
+            if let endOfText, generated.last == endOfText {
+                printError("mpt-generate: note: stopped at the end-of-text token \(endOfText) after \(generated.count) tokens (--ignore-eos to go on)")
+            }
             if printIds { print(generated.map(String.init).joined(separator: ",")) }
         }
     }

@@ -45,6 +45,20 @@ import Testing
         }
     }
 
+    /// A stop token ends generation right after it is chosen; without one, all `count` come.
+    @Test func stopsAfterTheFirstStopToken() throws {
+        let forward = try forward("mpt-4h-f32")
+        let prompt = TokenSequence.defaultTokens(vocab: forward.config.vocabSize, maxLength: 4)
+        let decoder = try GreedyDecoder(preparing: forward)
+        let free = try decoder.generate(prompt: prompt, count: 6).generated
+        #expect(free.count == 6)
+        let stop = free[2]
+        let stopped = try decoder.generate(prompt: prompt, count: 6, stopTokens: [stop]).generated
+        let firstStop = try #require(free.firstIndex(of: stop))
+        #expect(stopped == Array(free[...firstStop]))
+        #expect(stopped.last == stop)
+    }
+
     /// Extending the cache in uneven pieces, in `Double`, gives the full `Double` forward's rows.
     @Test func piecewiseExtensionMatchesFullForwardInDouble() throws {
         let forward = try forward("mpt-6h-clip-bf16")

@@ -26,11 +26,12 @@ public struct GreedyDecoder: Sendable {
         self.init(forward: try MPTForward(config: forward.config, weights: weights, threads: forward.threads), residency: .resident)
     }
 
-    /// Greedily continues `prompt` by `count` tokens (no stop token: always `count`).
-    /// `keepLogits` records the logits each token was chosen from; `onToken` sees each new token
-    /// as soon as it is chosen.
+    /// Greedily continues `prompt` by `count` tokens, or fewer when a token of `stopTokens`
+    /// (end-of-text) is chosen: it is kept as the last token. `keepLogits` records the logits
+    /// each token was chosen from; `onToken` sees each new token as soon as it is chosen.
     public func generate(
-        prompt: [Int], count: Int, keepLogits: Bool = false, onToken: (Int) throws -> Void = { _ in }
+        prompt: [Int], count: Int, stopTokens: Set<Int> = [], keepLogits: Bool = false,
+        onToken: (Int) throws -> Void = { _ in }
     ) throws -> GreedyGeneration {
         var cache = KeyValueCache<Float>(config: forward.config)
         var generated: [Int] = []
@@ -42,7 +43,7 @@ public struct GreedyDecoder: Sendable {
             generated.append(token)
             if keepLogits { stepLogits.append(logits) }
             try onToken(token)
-            if generated.count == count { break }
+            if generated.count == count || stopTokens.contains(token) { break }
             logits = try forward.extend([token], cache: &cache)
         }
         return GreedyGeneration(prompt: prompt, generated: generated, stepLogits: stepLogits)
