@@ -102,20 +102,25 @@ enum DTypeCast {
                 var start = 0
                 while start < floats.count {
                     let end = min(start + chunkLength, floats.count)
-                    let chunk = UnsafeMutableBufferPointer(rebasing: floats[start..<end])
-                    let narrowed = UnsafeMutableBufferPointer(rebasing: scratch[0..<(end - start)])
-                    if dtype == .f16 {
-                        HalfConversion.convertFloatToF16(UnsafeBufferPointer(chunk), into: narrowed)
-                        HalfConversion.convertF16ToFloat(UnsafeBufferPointer(narrowed), into: chunk)
-                    } else {
-                        HalfConversion.convertFloatToBF16(UnsafeBufferPointer(chunk), into: narrowed)
-                        HalfConversion.convertBF16ToFloat(UnsafeBufferPointer(narrowed), into: chunk)
-                    }
+                    roundInPlace(UnsafeMutableBufferPointer(rebasing: floats[start..<end]), to: dtype, scratch: scratch)
                     start = end
                 }
             }
         }
         return values
+    }
+
+    /// Rounds `values` to `dtype` (`.f16` or `.bf16`, nearest-even) and widens them back, in
+    /// place, through `scratch` (at least `values.count` halves).
+    static func roundInPlace(_ values: UnsafeMutableBufferPointer<Float>, to dtype: DType, scratch: UnsafeMutableBufferPointer<UInt16>) {
+        let narrowed = UnsafeMutableBufferPointer(rebasing: scratch[0..<values.count])
+        if dtype == .f16 {
+            HalfConversion.convertFloatToF16(UnsafeBufferPointer(values), into: narrowed)
+            HalfConversion.convertF16ToFloat(UnsafeBufferPointer(narrowed), into: values)
+        } else {
+            HalfConversion.convertFloatToBF16(UnsafeBufferPointer(values), into: narrowed)
+            HalfConversion.convertBF16ToFloat(UnsafeBufferPointer(narrowed), into: values)
+        }
     }
 
     /// NaN/Inf values in a view (streamed).

@@ -61,16 +61,7 @@ private struct DecodingJob: @unchecked Sendable {
             let piece = UnsafeMutableBufferPointer(rebasing: destination[(first * rowLength)..<(end * rowLength)])
             try view.rows(first..<end).copyFloats(into: piece)
             if let rounding {
-                scratch.withUnsafeMutableBufferPointer { halves in
-                    let narrowed = UnsafeMutableBufferPointer(rebasing: halves[0..<piece.count])
-                    if rounding == .f16 {
-                        HalfConversion.convertFloatToF16(UnsafeBufferPointer(piece), into: narrowed)
-                        HalfConversion.convertF16ToFloat(UnsafeBufferPointer(narrowed), into: piece)
-                    } else {
-                        HalfConversion.convertFloatToBF16(UnsafeBufferPointer(piece), into: narrowed)
-                        HalfConversion.convertBF16ToFloat(UnsafeBufferPointer(narrowed), into: piece)
-                    }
-                }
+                scratch.withUnsafeMutableBufferPointer { DTypeCast.roundInPlace(piece, to: rounding, scratch: $0) }
             }
             nonFinite += DTypeCast.countNonFinite(UnsafeBufferPointer(piece))
             first = end
