@@ -106,15 +106,15 @@ import Testing
 
     /// The threaded narrowing equals the scalar twins value for value, with the same counts.
     @Test(arguments: [DType.f16, DType.bf16])
-    func parallelCastMatchesScalarTwins(target: DType) {
+    func parallelCastMatchesScalarTwins(target: DType) throws {
         var generator = SplitMix64(seed: 7)
         var values = (0..<100_003).map { _ in Float.random(in: -70_000...70_000, using: &generator) }
         values[5] = .nan
         values[50_000] = .infinity
         values[99_999] = -.infinity
         var halves = [UInt16](repeating: 0, count: values.count)
-        let counts = values.withUnsafeBufferPointer { source in
-            halves.withUnsafeMutableBufferPointer { ParallelCast.narrow(source, into: $0, to: target, threads: 2) }
+        let counts = try values.withUnsafeBufferPointer { source in
+            try halves.withUnsafeMutableBufferPointer { try ParallelCast.narrow(source, into: $0, to: target, threads: 2) }
         }
         let scalar = values.map { target == .f16 ? HalfConversion.f16FromFloatScalar($0) : HalfConversion.bf16FromFloatScalar($0) }
         #expect(halves == scalar)

@@ -76,8 +76,8 @@ enum DTypeCast {
             var added = CastCounts()
             try sink.write(byteCount: chunk.count * 2, alignment: 2) { bytes, raw in
                 let values = UnsafeBufferPointer(rebasing: chunk[(bytes.lowerBound / 2)..<(bytes.upperBound / 2)])
-                let pieceCounts = raw.withMemoryRebound(to: UInt16.self) { halves in
-                    ParallelCast.narrow(values, into: halves, to: target, threads: threads)
+                let pieceCounts = try raw.withMemoryRebound(to: UInt16.self) { halves in
+                    try ParallelCast.narrow(values, into: halves, to: target, threads: threads)
                 }
                 added.nonFinite += pieceCounts.nonFinite
                 added.overflows += pieceCounts.overflows

@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import MPTCore
 
 /// Narrows floats to f16 or bf16 on several threads, counting NaN/Inf (and f16 overflows) in
@@ -10,17 +8,17 @@ enum ParallelCast {
 
     /// Writes `values` as `target` (`.f16` or `.bf16`, round-to-nearest-even) into `halves`
     /// (same count) and returns the NaN/Inf count and, for f16, the finite values that overflowed.
+    /// Narrowing cannot fail; `throws` comes from the shared `mapChunks` split.
     static func narrow(_ values: UnsafeBufferPointer<Float>, into halves: UnsafeMutableBufferPointer<UInt16>,
-                       to target: DType, threads: Int) -> DTypeCast.CastCounts {
+                       to target: DType, threads: Int) throws -> DTypeCast.CastCounts {
         let count = min(values.count, halves.count)
+        // A worker per piece at most: splitting less than a piece costs more than it saves.
         let workers = max(1, min(threads, count / pieceElements))
         let job = NarrowingJob(values: values, halves: halves, toF16: target == .f16)
-        guard workers > 1 else { return job.run(0..<count) }
-        let results = NarrowingResults(count: workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            results.store(job.run((count * worker / workers)..<(count * (worker + 1) / workers)), at: worker)
+        return try mapChunks(count: count, threads: workers) { job.run($0) }.reduce(into: DTypeCast.CastCounts()) { total, counts in
+            total.nonFinite += counts.nonFinite
+            total.overflows += counts.overflows
         }
-        return results.total()
     }
 }
 
@@ -46,22 +44,5 @@ private struct NarrowingJob: @unchecked Sendable {
             start = end
         }
         return counts
-    }
-}
-
-/// Per-worker counts, summed once every worker is done.
-private final class NarrowingResults: @unchecked Sendable {
-    private var results: [DTypeCast.CastCounts]
-    private let lock = NSLock()
-
-    init(count: Int) { results = Array(repeating: DTypeCast.CastCounts(), count: count) }
-
-    func store(_ counts: DTypeCast.CastCounts, at index: Int) {
-        lock.lock(); defer { lock.unlock() }
-        results[index] = counts
-    }
-
-    func total() -> DTypeCast.CastCounts {
-        results.reduce(into: DTypeCast.CastCounts()) { $0.nonFinite += $1.nonFinite; $0.overflows += $1.overflows }
     }
 }

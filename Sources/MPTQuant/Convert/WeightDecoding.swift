@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import MPTCore
 import MPTGraph
 
@@ -27,17 +25,13 @@ enum WeightDecoding {
         let rowLength = count / rows
         // Rounding a bf16 source to bf16 (or f16 to f16) changes nothing: skip it.
         let rounding: DType? = (dtype == .f16 || dtype == .bf16) && view.dtype != dtype ? dtype : nil
-        let workers = max(1, min(threads, rows))
-        let results = PieceResults(count: workers)
+        var nonFinite = 0
         let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let job = DecodingJob(view: view, rowLength: rowLength, rounding: rounding, destination: buffer)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let range = (rows * worker / workers)..<(rows * (worker + 1) / workers)
-                results.store(Result { try job.run(rows: range) }, at: worker)
-            }
+            // Float needs no cleanup: if a worker fails, the error propagates and the array is dropped.
             initialized = count
+            nonFinite = try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }.reduce(0, +)
         }
-        let nonFinite = try results.total()
         view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
         return Decoded(values: values, nonFinite: nonFinite)
     }
@@ -67,22 +61,5 @@ private struct DecodingJob: @unchecked Sendable {
             first = end
         }
         return nonFinite
-    }
-}
-
-/// Per-worker outcomes, combined once every worker is done.
-private final class PieceResults: @unchecked Sendable {
-    private var results: [Result<Int, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func store(_ result: Result<Int, any Error>, at index: Int) {
-        lock.lock(); defer { lock.unlock() }
-        results[index] = result
-    }
-
-    func total() throws -> Int {
-        try results.reduce(0) { $0 + (try $1?.get() ?? 0) }
     }
 }

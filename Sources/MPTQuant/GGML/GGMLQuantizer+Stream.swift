@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import MPTCore
 import MPTFormats
 
@@ -69,15 +67,12 @@ extension GGMLQuantizer {
     ) throws -> ValueCounts {
         let rows = chunk.shape.elementCount / rowLength
         let rowBytes = try byteCount(elementCount: rowLength, as: type)
-        let workers = max(1, min(threads, rows))
         let job = RowEncodingJob(chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type, staging: staging, target: target)
-        guard workers > 1 else { return try job.run(rows: 0..<rows) }
-        let results = RowEncodingResults(count: workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let range = (rows * worker / workers)..<(rows * (worker + 1) / workers)
-            results.store(Result { try job.run(rows: range) }, at: worker)
-        }
-        return try results.combined()
+        return try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }
+            .reduce(into: ValueCounts()) { total, counts in
+                total.nonFinite += counts.nonFinite
+                total.halfOverflow += counts.halfOverflow
+            }
     }
 
     /// Finite values that round to ±inf in binary16 (magnitude ≥ 65520), counted with arithmetic
@@ -142,28 +137,5 @@ private struct RowEncodingJob: @unchecked Sendable {
             first = end
         }
         return counts
-    }
-}
-
-/// Per-worker outcomes of one chunk, combined once all workers are done.
-private final class RowEncodingResults: @unchecked Sendable {
-    private var results: [Result<GGMLQuantizer.ValueCounts, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func store(_ result: Result<GGMLQuantizer.ValueCounts, any Error>, at index: Int) {
-        lock.lock(); defer { lock.unlock() }
-        results[index] = result
-    }
-
-    func combined() throws -> GGMLQuantizer.ValueCounts {
-        var total = GGMLQuantizer.ValueCounts()
-        for result in results {
-            guard let counts = try result?.get() else { continue }
-            total.nonFinite += counts.nonFinite
-            total.halfOverflow += counts.halfOverflow
-        }
-        return total
     }
 }
