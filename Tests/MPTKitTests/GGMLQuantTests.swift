@@ -56,7 +56,7 @@ private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
     for (input, files) in try GGMLGoldens.inputs() {
         for (tag, type) in goldenTypes {
             let expected = try GGMLGoldens.bytes(try #require(files[tag]))
-            for kernel in GGMLKernel.allCases {
+            for kernel in KernelVariant.allCases {
                 let produced = try GGMLQuantizer.quantize(input.values, as: type, kernel: kernel)
                 #expect(produced == expected, "\(input.name) \(type) \(kernel)")
             }
@@ -84,7 +84,7 @@ private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
         for (tag, type) in goldenTypes {
             let quantized = try GGMLGoldens.bytes(try #require(files[tag]))
             let expected = try GGMLGoldens.floats(try #require(files["\(tag)_dequantized"]))
-            for kernel in GGMLKernel.allCases {
+            for kernel in KernelVariant.allCases {
                 let restored = try GGMLQuantizer.dequantize(quantized, as: type, kernel: kernel)
                 #expect(sameFloats(restored, expected), "\(input.name) \(type) \(kernel)")
             }
@@ -122,7 +122,7 @@ private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
     values[40] = .infinity
     values[70] = -.infinity
     for type in GGMLQuantizer.supportedTypes {
-        for kernel in GGMLKernel.allCases {
+        for kernel in KernelVariant.allCases {
             let bytes = try GGMLQuantizer.quantize(values, as: type, kernel: kernel)
             #expect(bytes.count == 3 * type.typeSize)
             _ = try GGMLQuantizer.dequantize(bytes, as: type, kernel: kernel)

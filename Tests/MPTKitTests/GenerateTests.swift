@@ -114,7 +114,7 @@ import Testing
         let bias = (0..<columns).map { Float($0 % 13) / 13 }
         let fast = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, threads: 2)
         let single = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, threads: 1)
-        let slow = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, scalar: true)
+        let slow = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, kernel: .scalar)
         #expect(fast == single)
         for s in 0..<rows {
             for o in 0..<columns {

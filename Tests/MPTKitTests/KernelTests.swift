@@ -20,7 +20,7 @@ struct KernelTests {
         let (rows, columns, depth) = shape
         let a = noise(rows * depth, seed: 1), b = noise(columns * depth, seed: 2), bias = noise(columns, seed: 3)
         let fast = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, threads: 2)
-        let slow = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, scalar: true)
+        let slow = try MatrixMultiply.linear(a, rows: rows, weight: b, outputSize: columns, bias: bias, kernel: .scalar)
         for s in 0..<rows {
             for o in 0..<columns {
                 var magnitude: Float = abs(bias[o])

@@ -151,8 +151,8 @@ import Testing
         let a = (0..<(rank * columns)).map { _ in Float.random(in: -1...1, using: &generator) }
         let b = (0..<(rows * rank)).map { _ in Float.random(in: -1...1, using: &generator) }
         var simd = base, scalar = base
-        try LoRAMerge.addScaledProduct(into: &simd, rows: rows, columns: columns, a: a, b: b, rank: rank, scale: 1.75, useSIMD: true)
-        try LoRAMerge.addScaledProduct(into: &scalar, rows: rows, columns: columns, a: a, b: b, rank: rank, scale: 1.75, useSIMD: false)
+        try LoRAMerge.addScaledProduct(into: &simd, rows: rows, columns: columns, a: a, b: b, rank: rank, scale: 1.75, threads: 2, kernel: .simd)
+        try LoRAMerge.addScaledProduct(into: &scalar, rows: rows, columns: columns, a: a, b: b, rank: rank, scale: 1.75, kernel: .scalar)
         #expect(simd == scalar)
         #expect(simd != base)
         #expect(throws: LoRAMerge.ShapeError.self) {

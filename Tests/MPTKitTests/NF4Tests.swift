@@ -9,7 +9,7 @@ import Testing
     }
 
     private func options(_ golden: BitsAndBytesGoldens.Case, simd: Bool = true) -> NF4Options {
-        NF4Options(blocksize: golden.blocksize, doubleQuantization: golden.doubleQuant, threadCount: 2, useSIMD: simd)
+        NF4Options(blocksize: golden.blocksize, doubleQuantization: golden.doubleQuant, threadCount: 2, kernel: simd ? .simd : .scalar)
     }
 
     @Test func goldensArePresent() throws {
@@ -51,7 +51,7 @@ import Testing
         }
         for (input, shape, simdOptions) in cases {
             var scalarOptions = simdOptions
-            scalarOptions.useSIMD = false
+            scalarOptions.kernel = .scalar
             scalarOptions.threadCount = 1
             let simd = try BitsAndBytesNF4.quantize(input, shape: shape, options: simdOptions)
             let scalar = try BitsAndBytesNF4.quantize(input, shape: shape, options: scalarOptions)

@@ -152,7 +152,7 @@ import Testing
             var block = [Float](repeating: 0.5, count: 32)
             block[9] = first
             block[20] = second
-            for kernel in GGMLKernel.allCases {
+            for kernel in KernelVariant.allCases {
                 let bytes = try GGMLQuantizer.quantize(block, as: .q4_0, kernel: kernel)
                 let scale = HalfConversion.floatFromF16Scalar(UInt16(bytes[0]) | UInt16(bytes[1]) << 8)
                 #expect(scale == first / -8, "\(kernel)")

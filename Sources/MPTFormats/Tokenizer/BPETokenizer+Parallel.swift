@@ -1,4 +1,4 @@
-import Dispatch
+import MPTCore
 
 extension BPETokenizer {
     /// Encodes `text` on up to `threads` threads; the result is identical to `encode(_:)`.
@@ -50,47 +50,18 @@ extension BPETokenizer {
 
     private func encodeChunks(_ bytes: UnsafeBufferPointer<UInt8>, cuts: [Int], threads: Int) -> [UInt32] {
         let chunkCount = cuts.count - 1
-        let workers = min(threads, chunkCount)
-        let results = ChunkResults(count: chunkCount)
-        let input = SharedBytes(buffer: bytes)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        guard chunkCount > 0, let base = bytes.baseAddress else { return [] }
+        let input = SendablePointer(base)
+        // One encoding run (and its word cache) per worker, over a contiguous run of chunks.
+        let pieces = (try? mapChunks(count: chunkCount, threads: threads) { chunks -> [UInt32] in
             var run = EncodingRun(tokenizer: self)
-            var chunk = worker
-            while chunk < chunkCount {
-                run.encode(UnsafeBufferPointer(rebasing: input.buffer[cuts[chunk]..<cuts[chunk + 1]]))
-                results.store(run.takeOutput(), at: chunk)
-                chunk += workers
+            var ids: [UInt32] = []
+            for chunk in chunks {
+                run.encode(input.readOnlyBuffer(from: cuts[chunk], count: cuts[chunk + 1] - cuts[chunk]))
+                ids.append(contentsOf: run.takeOutput())
             }
-        }
-        return results.joined()
-    }
-}
-
-/// Read-only input bytes shared by the workers (alive for the duration of the call).
-private struct SharedBytes: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<UInt8>
-}
-
-/// One result slot per chunk; each slot is written by exactly one worker.
-private final class ChunkResults: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<[UInt32]>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: [])
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func store(_ ids: [UInt32], at index: Int) { slots[index] = ids }
-
-    func joined() -> [UInt32] {
-        var all: [UInt32] = []
-        all.reserveCapacity(slots.reduce(0) { $0 + $1.count })
-        for ids in slots { all.append(contentsOf: ids) }
-        return all
+            return ids
+        }) ?? []
+        return Array(pieces.joined())
     }
 }

@@ -44,14 +44,14 @@ public enum BitsAndBytesInt8 {
                 scales.withUnsafeMutableBufferPointer { scaleBuffer in
                     guard let sourceBase = source.baseAddress, let codeBase = codeBuffer.baseAddress,
                           let scaleBase = scaleBuffer.baseAddress else { return }
-                    let input = SendableConstPointer(base: sourceBase)
-                    let output = SendablePointer(base: codeBase)
-                    let rowScales = SendablePointer(base: scaleBase)
+                    let input = SendablePointer(sourceBase)
+                    let output = SendablePointer(codeBase)
+                    let rowScales = SendablePointer(scaleBase)
                     forEachChunk(count: rows, threads: threadCount) { rowRange in
                         var row = [Float](repeating: 0, count: columns)
                         for rowIndex in rowRange {
                             let start = rowIndex * columns
-                            let rowSource = UnsafeBufferPointer(start: input.base + start, count: columns)
+                            let rowSource = UnsafeBufferPointer(start: input.readOnly + start, count: columns)
                             row.withUnsafeMutableBufferPointer { rowBuffer in
                                 if roundThroughFloat16 {
                                     // Scalar Float16 conversions measured faster here than the bulk SIMD ones.

@@ -10,21 +10,21 @@ public struct NF4Options: Sendable, Hashable {
     public var sourceDType: DType
     /// Worker threads for the block loop.
     public var threadCount: Int
-    /// Use the SIMD kernels (false: the scalar twins, for tests).
-    public var useSIMD: Bool
+    /// The kernel twin (`.scalar` for tests).
+    public var kernel: KernelVariant
     /// How torch sums the absmax values for the double-quantization offset on the host to match.
     public var torchSum: TorchFloatSum
 
     /// bitsandbytes defaults: blocksize 64, double quantization, float32 source, 2 threads.
     public init(
         blocksize: Int = 64, doubleQuantization: Bool = true, sourceDType: DType = .f32,
-        threadCount: Int = 2, useSIMD: Bool = true, torchSum: TorchFloatSum = TorchFloatSum()
+        threadCount: Int = 2, kernel: KernelVariant = .simd, torchSum: TorchFloatSum = TorchFloatSum()
     ) {
         self.blocksize = blocksize
         self.doubleQuantization = doubleQuantization
         self.sourceDType = sourceDType
         self.threadCount = threadCount
-        self.useSIMD = useSIMD
+        self.kernel = kernel
         self.torchSum = torchSum
     }
 }
@@ -145,9 +145,9 @@ public enum BitsAndBytesNF4 {
                               let packedBase = packedBuffer.baseAddress,
                               let absmaxBase = absmaxBuffer.baseAddress else { return }
                         encodeBlocks(
-                            source: SendableConstPointer(base: source), count: count, blocksize: blocksize,
-                            thresholds: SendableConstPointer(base: thresholdBase),
-                            packed: SendablePointer(base: packedBase), absmax: SendablePointer(base: absmaxBase),
+                            source: SendablePointer(source), count: count, blocksize: blocksize,
+                            thresholds: SendablePointer(thresholdBase),
+                            packed: SendablePointer(packedBase), absmax: SendablePointer(absmaxBase),
                             options: options)
                     }
                 }
@@ -170,17 +170,17 @@ public enum BitsAndBytesNF4 {
     /// Runs the block loop over `options.threadCount` workers (block boundaries are even, so each
     /// worker owns whole bytes).
     private static func encodeBlocks(
-        source: SendableConstPointer<Float>, count: Int, blocksize: Int, thresholds: SendableConstPointer<Float>,
+        source: SendablePointer<Float>, count: Int, blocksize: Int, thresholds: SendablePointer<Float>,
         packed: SendablePointer<UInt8>, absmax: SendablePointer<Float>, options: NF4Options
     ) {
         let blockCount = (count + blocksize - 1) / blocksize
         let fullBlocks = count / blocksize
-        let useSIMD = options.useSIMD
+        let useSIMD = options.kernel == .simd
         forEachChunk(count: blockCount, threads: options.threadCount) { blocks in
             for block in blocks {
                 let start = block * blocksize
                 let length = min(blocksize, count - start)
-                let values = source.base + start
+                let values = source.readOnly + start
                 let output = packed.base + start / 2
                 let largest = useSIMD
                     ? NF4Kernels.absmaxSIMD(values, count: length) : NF4Kernels.absmaxScalar(values, count: length)
@@ -189,16 +189,16 @@ public enum BitsAndBytesNF4 {
                     let reciprocal = 1 / max(largest, NF4Kernels.absmaxFloor)
                     if useSIMD {
                         NF4Kernels.encodeSIMD(values, count: length, reciprocal: reciprocal,
-                                              thresholds: thresholds.base, into: output)
+                                              thresholds: thresholds.readOnly, into: output)
                     } else {
                         NF4Kernels.encodeScalar(values, count: length, scale: .multiply(reciprocal),
-                                                thresholds: thresholds.base, into: output)
+                                                thresholds: thresholds.readOnly, into: output)
                     }
                 } else {
                     let divisor = max(largest, NF4Kernels.absmaxFloor)
                     absmax.base[block] = divisor
                     NF4Kernels.encodeScalar(values, count: length, scale: .divide(divisor),
-                                            thresholds: thresholds.base, into: output)
+                                            thresholds: thresholds.readOnly, into: output)
                 }
             }
         }

@@ -14,7 +14,8 @@ enum ParallelCast {
         let count = min(values.count, halves.count)
         // A worker per piece at most: splitting less than a piece costs more than it saves.
         let workers = max(1, min(threads, count / pieceElements))
-        let job = NarrowingJob(values: values, halves: halves, toF16: target == .f16)
+        guard count > 0, let source = values.baseAddress, let destination = halves.baseAddress else { return DTypeCast.CastCounts() }
+        let job = NarrowingJob(values: SendablePointer(source), halves: SendablePointer(destination), toF16: target == .f16)
         return try mapChunks(count: count, threads: workers) { job.run($0) }.reduce(into: DTypeCast.CastCounts()) { total, counts in
             total.nonFinite += counts.nonFinite
             total.overflows += counts.overflows
@@ -23,9 +24,9 @@ enum ParallelCast {
 }
 
 /// The buffers of one `narrow` call; each worker touches only its own element range.
-private struct NarrowingJob: @unchecked Sendable {
-    let values: UnsafeBufferPointer<Float>
-    let halves: UnsafeMutableBufferPointer<UInt16>
+private struct NarrowingJob: Sendable {
+    let values: SendablePointer<Float>
+    let halves: SendablePointer<UInt16>
     let toF16: Bool
 
     func run(_ range: Range<Int>) -> DTypeCast.CastCounts {
@@ -33,8 +34,8 @@ private struct NarrowingJob: @unchecked Sendable {
         var start = range.lowerBound
         while start < range.upperBound {
             let end = min(range.upperBound, start + ParallelCast.pieceElements)
-            let source = UnsafeBufferPointer(rebasing: values[start..<end])
-            let target = UnsafeMutableBufferPointer(rebasing: halves[start..<end])
+            let source = values.readOnlyBuffer(from: start, count: end - start)
+            let target = halves.buffer(from: start, count: end - start)
             counts.nonFinite += DTypeCast.countNonFinite(source)
             if toF16 {
                 counts.overflows += HalfConversion.convertFloatToF16(source, into: target)

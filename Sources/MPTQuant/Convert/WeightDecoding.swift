@@ -27,7 +27,8 @@ enum WeightDecoding {
         let rounding: DType? = (dtype == .f16 || dtype == .bf16) && view.dtype != dtype ? dtype : nil
         var nonFinite = 0
         let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let job = DecodingJob(view: view, rowLength: rowLength, rounding: rounding, destination: buffer)
+            guard let base = buffer.baseAddress else { initialized = 0; return }
+            let job = DecodingJob(view: view, rowLength: rowLength, rounding: rounding, destination: SendablePointer(base))
             // Float needs no cleanup: if a worker fails, the error propagates and the array is dropped.
             initialized = count
             nonFinite = try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }.reduce(0, +)
@@ -38,11 +39,11 @@ enum WeightDecoding {
 }
 
 /// One weight's decoding, shared by the workers; each writes only its own rows of `destination`.
-private struct DecodingJob: @unchecked Sendable {
+private struct DecodingJob: Sendable {
     let view: TensorView
     let rowLength: Int
     let rounding: DType?
-    let destination: UnsafeMutableBufferPointer<Float>
+    let destination: SendablePointer<Float>
 
     /// Decodes `rows`, rounds and counts NaN/Inf, piece by piece; returns the count.
     func run(rows: Range<Int>) throws -> Int {
@@ -52,7 +53,7 @@ private struct DecodingJob: @unchecked Sendable {
         var first = rows.lowerBound
         while first < rows.upperBound {
             let end = min(rows.upperBound, first + rowsPerPiece)
-            let piece = UnsafeMutableBufferPointer(rebasing: destination[(first * rowLength)..<(end * rowLength)])
+            let piece = destination.buffer(from: first * rowLength, count: (end - first) * rowLength)
             try view.rows(first..<end).copyFloats(into: piece)
             if let rounding {
                 scratch.withUnsafeMutableBufferPointer { DTypeCast.roundInPlace(piece, to: rounding, scratch: $0) }

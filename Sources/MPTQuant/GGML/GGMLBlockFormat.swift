@@ -5,7 +5,7 @@ import MPTFormats
 /// scalar reference and a SIMD twin that must give identical bytes and floats.
 ///
 /// The pointers must address a whole block; callers (`GGMLQuantizer`) check buffer sizes.
-protocol GGMLBlockFormat {
+protocol GGMLBlockFormat: Sendable {
     static var type: GGMLType { get }
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)

@@ -1,20 +1,12 @@
-import Dispatch
+import MPTCore
 import MPTFormats
-
-/// Raw buffer addresses handed to worker threads. Each worker touches a disjoint block range.
-private struct QuantizationJob: @unchecked Sendable {
-    let source: UnsafePointer<Float>
-    let target: UnsafeMutableRawPointer
-    let format: any GGMLBlockFormat.Type
-    let kernel: GGMLKernel
-}
 
 extension GGMLQuantizer {
     /// Quantizes rows of `rowLength` values (a multiple of the block size) on `threads` threads
     /// (default 2), each taking a contiguous run of rows. Output equals `quantize(_:as:into:)`.
     public static func quantizeRows(
         _ values: UnsafeBufferPointer<Float>, rowLength: Int, as type: GGMLType,
-        into destination: UnsafeMutableRawBufferPointer, threads: Int = 2, kernel: GGMLKernel = .simd
+        into destination: UnsafeMutableRawBufferPointer, threads: Int = 2, kernel: KernelVariant = .simd
     ) throws {
         guard let format = format(for: type) else { throw GGMLQuantError.unsupportedType(type) }
         guard rowLength > 0, rowLength % type.blockSize == 0 else {
@@ -30,18 +22,11 @@ extension GGMLQuantizer {
         guard let source = values.baseAddress, let target = destination.baseAddress else { return }
         let rows = values.count / rowLength
         let blocksPerRow = rowLength / type.blockSize
-        let workers = max(1, min(threads, rows))
-        let job = QuantizationJob(source: source, target: target, format: format, kernel: kernel)
-        if workers == 1 {
-            quantizeBlocks(format, source: source, target: target, blocks: 0..<(rows * blocksPerRow), kernel: kernel)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let firstRow = rows * worker / workers
-            let endRow = rows * (worker + 1) / workers
+        let input = SendablePointer(source), output = SendablePointer(raw: target)
+        forEachChunk(count: rows, threads: threads) { rowRange in
             quantizeBlocks(
-                job.format, source: job.source, target: job.target,
-                blocks: (firstRow * blocksPerRow)..<(endRow * blocksPerRow), kernel: job.kernel)
+                format, source: input.readOnly, target: output.raw,
+                blocks: (rowRange.lowerBound * blocksPerRow)..<(rowRange.upperBound * blocksPerRow), kernel: kernel)
         }
     }
 }

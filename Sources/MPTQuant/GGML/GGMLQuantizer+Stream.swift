@@ -67,7 +67,10 @@ extension GGMLQuantizer {
     ) throws -> ValueCounts {
         let rows = chunk.shape.elementCount / rowLength
         let rowBytes = try byteCount(elementCount: rowLength, as: type)
-        let job = RowEncodingJob(chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type, staging: staging, target: target)
+        guard rows > 0, let stagingBase = staging.baseAddress, let targetBase = target.baseAddress else { return ValueCounts() }
+        let job = RowEncodingJob(
+            chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type,
+            staging: SendablePointer(stagingBase), target: SendablePointer(raw: targetBase))
         return try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }
             .reduce(into: ValueCounts()) { total, counts in
                 total.nonFinite += counts.nonFinite
@@ -107,13 +110,13 @@ extension GGMLQuantizer {
 }
 
 /// One chunk's buffers, shared read-only by the workers; each works on its own rows.
-private struct RowEncodingJob: @unchecked Sendable {
+private struct RowEncodingJob: Sendable {
     let chunk: TensorView
     let rowLength: Int
     let rowBytes: Int
     let type: GGMLType
-    let staging: UnsafeMutableBufferPointer<Float>
-    let target: UnsafeMutableRawBufferPointer
+    let staging: SendablePointer<Float>
+    let target: SendablePointer<UInt8>
 
     /// Values decoded at a time: small enough that decoding, counting and encoding a piece
     /// happen while it is still in the core's cache.
@@ -128,11 +131,11 @@ private struct RowEncodingJob: @unchecked Sendable {
         while first < rows.upperBound {
             let end = min(rows.upperBound, first + rowsPerPiece)
             let start = rows.lowerBound * rowLength
-            let values = UnsafeMutableBufferPointer(rebasing: staging[start..<(start + (end - first) * rowLength)])
+            let values = staging.buffer(from: start, count: (end - first) * rowLength)
             try chunk.rows(first..<end).copyFloats(into: values)
             counts.nonFinite += DTypeCast.countNonFinite(UnsafeBufferPointer(values))
             if type == .f16 { counts.halfOverflow += GGMLQuantizer.countHalfOverflow(UnsafeBufferPointer(values)) }
-            let bytes = UnsafeMutableRawBufferPointer(rebasing: target[(first * rowBytes)..<(end * rowBytes)])
+            let bytes = UnsafeMutableRawBufferPointer(target.buffer(from: first * rowBytes, count: (end - first) * rowBytes))
             try GGMLQuantizer.encode(UnsafeBufferPointer(values), rowLength: rowLength, as: type, into: bytes)
             first = end
         }

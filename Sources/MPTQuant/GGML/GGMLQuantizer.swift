@@ -1,11 +1,5 @@
+import MPTCore
 import MPTFormats
-
-/// Which implementation of a block kernel to run. Both give identical results; `.scalar` is the
-/// plain reference the SIMD kernels are tested against.
-public enum GGMLKernel: Sendable, CaseIterable {
-    case scalar
-    case simd
-}
 
 /// Quantizes `Float` values to ggml block types and back. Supported: `Q8_0` and `Q4_0`, both
 /// byte-identical to ggml's reference quantizers (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref`).
@@ -38,7 +32,7 @@ public enum GGMLQuantizer {
     /// `byteCount(elementCount:as:)` bytes.
     public static func quantize(
         _ values: UnsafeBufferPointer<Float>, as type: GGMLType,
-        into destination: UnsafeMutableRawBufferPointer, kernel: GGMLKernel = .simd
+        into destination: UnsafeMutableRawBufferPointer, kernel: KernelVariant = .simd
     ) throws {
         guard let format = format(for: type) else { throw GGMLQuantError.unsupportedType(type) }
         let expected = try byteCount(elementCount: values.count, as: type)
@@ -50,7 +44,7 @@ public enum GGMLQuantizer {
     }
 
     /// Quantizes an array of a whole number of blocks.
-    public static func quantize(_ values: [Float], as type: GGMLType, kernel: GGMLKernel = .simd) throws -> [UInt8] {
+    public static func quantize(_ values: [Float], as type: GGMLType, kernel: KernelVariant = .simd) throws -> [UInt8] {
         let count = try byteCount(elementCount: values.count, as: type)
         var bytes = [UInt8](repeating: 0, count: count)
         try values.withUnsafeBufferPointer { source in
@@ -62,7 +56,7 @@ public enum GGMLQuantizer {
     /// Dequantizes whole blocks of `type` into `destination` (exactly one float per element).
     public static func dequantize(
         _ bytes: UnsafeRawBufferPointer, as type: GGMLType,
-        into destination: UnsafeMutableBufferPointer<Float>, kernel: GGMLKernel = .simd
+        into destination: UnsafeMutableBufferPointer<Float>, kernel: KernelVariant = .simd
     ) throws {
         guard let format = format(for: type) else { throw GGMLQuantError.unsupportedType(type) }
         guard bytes.count % type.typeSize == 0 else {
@@ -85,7 +79,7 @@ public enum GGMLQuantizer {
     }
 
     /// Dequantizes an array of whole blocks.
-    public static func dequantize(_ bytes: [UInt8], as type: GGMLType, kernel: GGMLKernel = .simd) throws -> [Float] {
+    public static func dequantize(_ bytes: [UInt8], as type: GGMLType, kernel: KernelVariant = .simd) throws -> [Float] {
         guard supports(type) else { throw GGMLQuantError.unsupportedType(type) }
         var values = [Float](repeating: 0, count: bytes.count / type.typeSize * type.blockSize)
         try bytes.withUnsafeBytes { source in
@@ -96,7 +90,7 @@ public enum GGMLQuantizer {
 
     static func quantizeBlocks(
         _ format: any GGMLBlockFormat.Type, source: UnsafePointer<Float>, target: UnsafeMutableRawPointer,
-        blocks: Range<Int>, kernel: GGMLKernel
+        blocks: Range<Int>, kernel: KernelVariant
     ) {
         let blockSize = format.type.blockSize
         let typeSize = format.type.typeSize
@@ -112,7 +106,7 @@ public enum GGMLQuantizer {
 
     static func quantizeBlocks(
         _ format: any GGMLBlockFormat.Type, source: UnsafePointer<Float>, target: UnsafeMutableRawPointer,
-        blocks: Int, kernel: GGMLKernel
+        blocks: Int, kernel: KernelVariant
     ) {
         quantizeBlocks(format, source: source, target: target, blocks: 0..<blocks, kernel: kernel)
     }

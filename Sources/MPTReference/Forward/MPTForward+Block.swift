@@ -1,4 +1,4 @@
-import Dispatch
+import MPTCore
 import MPTGraph
 
 extension MPTForward {
@@ -52,16 +52,9 @@ extension MPTForward {
 
     /// Exact GELU over `buffer`, split over the workers.
     func applyGELU<T: ForwardScalar>(_ buffer: ScratchBuffer<T>) {
-        let chunks = max(1, min(threads * 4, buffer.count / 4096))
-        let chunkSize = (buffer.count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * chunkSize
-            let end = min(buffer.count, start + chunkSize)
-            var index = start
-            while index < end {
-                buffer.pointer[index] = T.gelu(buffer.pointer[index])
-                index += 1
-            }
+        // Chunks of at least 4096 values: smaller ones cost more to hand out than to compute.
+        forEachChunk(count: buffer.count, threads: min(threads, max(1, buffer.count / 4096)), chunksPerWorker: 4) { range in
+            for index in range { buffer.pointer[index] = T.gelu(buffer.pointer[index]) }
         }
     }
 
@@ -73,30 +66,32 @@ extension MPTForward {
         let slopes = config.alibi ? ALiBi.slopes(heads: heads, biasMax: config.alibiBiasMax) : []
         // `bias[key]` per head, in T.
         let biases: [[T]] = slopes.map { slope in (0..<length).map { ALiBi.bias(slope: slope, key: $0, length: length, as: T.self) } }
-        DispatchQueue.concurrentPerform(iterations: heads) { head in
+        forEachChunk(count: heads, threads: threads) { headRange in
             let scores = ScratchBuffer<T>(count: length * length)
             let valuesTransposed = ScratchBuffer<T>(count: headDim * length)
-            let query = qkv.readOnly + head * headDim
-            let key = query + d
-            let value = query + 2 * d
-            T.multiplyTransposed(
-                rows: length, columns: length, depth: headDim, a: query, lda: 3 * d, b: key, ldb: 3 * d,
-                bias: nil, c: scores.pointer, ldc: length, threads: 1)
-            for row in 0..<length {
-                let scoreRow = scores.pointer + row * length
-                for column in 0...row {
-                    var score = scoreRow[column] * scale
-                    if !biases.isEmpty { score += biases[head][column] }
-                    scoreRow[column] = score
+            for head in headRange {
+                let query = qkv.readOnly + head * headDim
+                let key = query + d
+                let value = query + 2 * d
+                T.multiplyTransposed(
+                    rows: length, columns: length, depth: headDim, a: query, lda: 3 * d, b: key, ldb: 3 * d,
+                    bias: nil, c: scores.pointer, ldc: length, threads: 1)
+                for row in 0..<length {
+                    let scoreRow = scores.pointer + row * length
+                    for column in 0...row {
+                        var score = scoreRow[column] * scale
+                        if !biases.isEmpty { score += biases[head][column] }
+                        scoreRow[column] = score
+                    }
+                    Softmax.causalRow(scoreRow, last: row, length: length, exp: T.exponential)
                 }
-                Softmax.causalRow(scoreRow, last: row, length: length, exp: T.exponential)
+                for position in 0..<length {
+                    for i in 0..<headDim { valuesTransposed.pointer[i * length + position] = value[position * 3 * d + i] }
+                }
+                T.multiplyTransposed(
+                    rows: length, columns: headDim, depth: length, a: scores.readOnly, lda: length,
+                    b: valuesTransposed.readOnly, ldb: length, bias: nil, c: context.pointer + head * headDim, ldc: d, threads: 1)
             }
-            for position in 0..<length {
-                for i in 0..<headDim { valuesTransposed.pointer[i * length + position] = value[position * 3 * d + i] }
-            }
-            T.multiplyTransposed(
-                rows: length, columns: headDim, depth: length, a: scores.readOnly, lda: length,
-                b: valuesTransposed.readOnly, ldb: length, bias: nil, c: context.pointer + head * headDim, ldc: d, threads: 1)
         }
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import MPTCore
 import MPTGraph
 
 extension MPTForward {
@@ -14,37 +14,39 @@ extension MPTForward {
         let total = keys.count / d
         let scale = T(config.effectiveSoftmaxScale)
         let slopes = config.alibi ? ALiBi.slopes(heads: heads, biasMax: config.alibiBiasMax) : []
-        DispatchQueue.concurrentPerform(iterations: heads) { head in
+        forEachChunk(count: heads, threads: threads) { headRange in
             let scores = ScratchBuffer<T>(count: rows * total)
             let valuesTransposed = ScratchBuffer<T>(count: headDim * total)
-            keys.withUnsafeBufferPointer { keyBuffer in
-                values.withUnsafeBufferPointer { valueBuffer in
-                    guard let keyBase = keyBuffer.baseAddress, let valueBase = valueBuffer.baseAddress else { return }
-                    let query = queries.readOnly + head * headDim
-                    T.multiplyTransposed(
-                        rows: rows, columns: total, depth: headDim, a: query, lda: 3 * d, b: keyBase + head * headDim,
-                        ldb: d, bias: nil, c: scores.pointer, ldc: total, threads: 1)
-                    for row in 0..<rows {
-                        let position = firstPosition + row
-                        let scoreRow = scores.pointer + row * total
-                        for key in 0...position {
-                            var score = scoreRow[key] * scale
-                            if !slopes.isEmpty {
-                                score += ALiBi.bias(slope: slopes[head], key: key, length: position + 1, as: T.self)
+            for head in headRange {
+                keys.withUnsafeBufferPointer { keyBuffer in
+                    values.withUnsafeBufferPointer { valueBuffer in
+                        guard let keyBase = keyBuffer.baseAddress, let valueBase = valueBuffer.baseAddress else { return }
+                        let query = queries.readOnly + head * headDim
+                        T.multiplyTransposed(
+                            rows: rows, columns: total, depth: headDim, a: query, lda: 3 * d, b: keyBase + head * headDim,
+                            ldb: d, bias: nil, c: scores.pointer, ldc: total, threads: 1)
+                        for row in 0..<rows {
+                            let position = firstPosition + row
+                            let scoreRow = scores.pointer + row * total
+                            for key in 0...position {
+                                var score = scoreRow[key] * scale
+                                if !slopes.isEmpty {
+                                    score += ALiBi.bias(slope: slopes[head], key: key, length: position + 1, as: T.self)
+                                }
+                                scoreRow[key] = score
                             }
-                            scoreRow[key] = score
+                            Softmax.causalRow(scoreRow, last: position, length: total, exp: T.exponential)
                         }
-                        Softmax.causalRow(scoreRow, last: position, length: total, exp: T.exponential)
-                    }
-                    let value = valueBase + head * headDim
-                    for key in 0..<total {
-                        for i in 0..<headDim { valuesTransposed.pointer[i * total + key] = value[key * d + i] }
+                        let value = valueBase + head * headDim
+                        for key in 0..<total {
+                            for i in 0..<headDim { valuesTransposed.pointer[i * total + key] = value[key * d + i] }
+                        }
                     }
                 }
+                T.multiplyTransposed(
+                    rows: rows, columns: headDim, depth: total, a: scores.readOnly, lda: total,
+                    b: valuesTransposed.readOnly, ldb: total, bias: nil, c: context.pointer + head * headDim, ldc: d, threads: 1)
             }
-            T.multiplyTransposed(
-                rows: rows, columns: headDim, depth: total, a: scores.readOnly, lda: total,
-                b: valuesTransposed.readOnly, ldb: total, bias: nil, c: context.pointer + head * headDim, ldc: d, threads: 1)
         }
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import MPTCore
 
 /// The `Double` product for the exact reference path: same layout as `MatrixMultiply`
 /// (`C[s, o] = Σᵢ A[s, i] · B[o, i]`), a 2×2 tile of 4-lane `Double` dot products, workers split
@@ -15,16 +15,12 @@ public enum DoubleMatrixMultiply {
     ) {
         guard rows > 0, columns > 0 else { return }
         let work = Double(rows) * Double(columns) * Double(max(depth, 1))
-        let chunkCount = work < 1_000_000 || threads <= 1 ? 1 : min(threads * 4, (columns + 1) / 2)
-        let chunkSize = ((columns + chunkCount - 1) / chunkCount + 1) / 2 * 2
         let sharedA = SendablePointer(a), sharedB = SendablePointer(b), sharedC = SendablePointer(c)
         let sharedBias = bias.map { SendablePointer($0) }
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let start = chunk * chunkSize
-            let end = min(columns, start + chunkSize)
-            guard start < end else { return }
+        // Chunks of whole 2-column tiles.
+        forEachChunk(count: columns, threads: work < 1_000_000 ? 1 : threads, granularity: 2, chunksPerWorker: 4) { range in
             multiplyColumns(
-                start..<end, rows: rows, depth: depth, a: sharedA.readOnly, lda: lda, b: sharedB.readOnly, ldb: ldb,
+                range, rows: rows, depth: depth, a: sharedA.readOnly, lda: lda, b: sharedB.readOnly, ldb: ldb,
                 bias: sharedBias?.readOnly, c: sharedC.base, ldc: ldc)
         }
     }

@@ -1,10 +1,12 @@
+import MPTCore
+
 /// Array conveniences for the `Linear` layout.
 extension MatrixMultiply {
     /// PyTorch `Linear`: `input` is `[rows, inputSize]`, `weight` `[outputSize, inputSize]`,
     /// `bias` `[outputSize]`; returns `[rows, outputSize]`. Sizes must match (checked).
     public static func linear(
         _ input: [Float], rows: Int, weight: [Float], outputSize: Int, bias: [Float]? = nil,
-        threads: Int = 2, scalar: Bool = false
+        threads: Int = 2, kernel: KernelVariant = .simd
     ) throws -> [Float] {
         let inputSize = rows == 0 ? 0 : input.count / rows
         guard rows >= 0, outputSize >= 0, input.count == rows * inputSize, weight.count == outputSize * inputSize,
@@ -19,7 +21,7 @@ extension MatrixMultiply {
                 output.withUnsafeMutableBufferPointer { y in
                     guard let xBase = x.baseAddress, let wBase = w.baseAddress, let yBase = y.baseAddress else { return }
                     let run = { (biasPointer: UnsafePointer<Float>?) in
-                        if scalar {
+                        if kernel == .scalar {
                             multiplyTransposedScalar(
                                 rows: rows, columns: outputSize, depth: inputSize, a: xBase, lda: inputSize, b: wBase,
                                 ldb: inputSize, bias: biasPointer, c: yBase, ldc: outputSize)

@@ -1,4 +1,4 @@
-import Dispatch
+import MPTCore
 
 /// The product for one to three activation rows (a decoding step): each output is a SIMD dot
 /// product of an `A` row with a `B` row read in place, so no panel is packed and no lanes are
@@ -19,21 +19,11 @@ extension MatrixMultiply {
     ) {
         guard rows > 0, columns > 0 else { return }
         let work = Double(rows) * Double(columns) * Double(max(depth, 1))
-        let workers = work < 4_000_000 ? 1 : min(max(1, threads), columns)
-        if workers == 1 {
-            dotColumns(0..<columns, rows: rows, depth: depth, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc)
-            return
-        }
-        let chunkCount = min(workers * 4, columns)
-        let perChunk = (columns + chunkCount - 1) / chunkCount
         let sharedA = SendablePointer(a), sharedB = SendablePointer(b), sharedC = SendablePointer(c)
         let sharedBias = bias.map { SendablePointer($0) }
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let start = chunk * perChunk
-            let end = min(columns, start + perChunk)
-            guard start < end else { return }
+        forEachChunk(count: columns, threads: work < 4_000_000 ? 1 : threads, chunksPerWorker: 4) { range in
             dotColumns(
-                start..<end, rows: rows, depth: depth, a: sharedA.readOnly, lda: lda, b: sharedB.readOnly, ldb: ldb,
+                range, rows: rows, depth: depth, a: sharedA.readOnly, lda: lda, b: sharedB.readOnly, ldb: ldb,
                 bias: sharedBias?.readOnly, c: sharedC.base, ldc: ldc)
         }
     }

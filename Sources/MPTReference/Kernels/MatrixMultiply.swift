@@ -1,4 +1,4 @@
-import Dispatch
+import MPTCore
 
 /// Float matrix products in the layout of PyTorch `Linear`: `C[s, o] = Σᵢ A[s, i] · B[o, i]`
 /// (both operands row-major with the reduction index contiguous, "A·Bᵀ").
@@ -43,23 +43,13 @@ public enum MatrixMultiply {
         packPanels(a, lda: lda, rows: rows, depth: depth, into: packed)
 
         let work = Double(rows) * Double(columns) * Double(max(depth, 1))
-        let tiles = (columns + tileRows - 1) / tileRows
-        let workers = work < 4_000_000 ? 1 : min(max(1, threads), tiles)
-        if workers == 1 {
-            multiplyColumns(0..<columns, rows: rows, depth: depth, packed: packed, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc)
-            return
-        }
-        // More chunks than workers balances load when other processes share the cores.
-        let chunkCount = min(workers * 4, tiles)
-        let tilesPerChunk = (tiles + chunkCount - 1) / chunkCount
         let sharedPacked = SendablePointer(packed), sharedB = SendablePointer(b), sharedC = SendablePointer(c)
         let sharedBias = bias.map { SendablePointer($0) }
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let start = chunk * tilesPerChunk * tileRows
-            let end = min(columns, start + tilesPerChunk * tileRows)
-            guard start < end else { return }
+        // Chunks of whole tiles; more chunks than workers balances load when other processes
+        // share the cores.
+        forEachChunk(count: columns, threads: work < 4_000_000 ? 1 : threads, granularity: tileRows, chunksPerWorker: 4) { range in
             multiplyColumns(
-                start..<end, rows: rows, depth: depth, packed: sharedPacked.readOnly, b: sharedB.readOnly, ldb: ldb,
+                range, rows: rows, depth: depth, packed: sharedPacked.readOnly, b: sharedB.readOnly, ldb: ldb,
                 bias: sharedBias?.readOnly, c: sharedC.base, ldc: ldc)
         }
     }
