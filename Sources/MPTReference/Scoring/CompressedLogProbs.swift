@@ -57,7 +57,7 @@ public enum CompressedLogProbs {
 
     /// ggml's `nearest_int`: round half to even through the float magic number.
     @inline(__always)
-    static func nearestInt(_ value: Float) -> Int32 {
+    public static func nearestInt(_ value: Float) -> Int32 {
         let shifted = value + 12_582_912
         return Int32(bitPattern: shifted.bitPattern & 0x007F_FFFF) - 0x0040_0000
     }
