@@ -1,5 +1,6 @@
 import Foundation
 import MPTCore
+import MPTFormats
 import MPTReference
 import Testing
 
