@@ -6,11 +6,7 @@ import MPTQuant
 
 extension TargetDType: ExpressibleByArgument {}
 extension QuantScheme: ExpressibleByArgument {}
-
-/// Output container formats.
-public enum OutputFormat: String, ExpressibleByArgument, Sendable {
-    case safetensors, gguf
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// `mpt-convert IN OUT`: dtype casts and quantization.
 public struct ConvertCommand: ParsableCommand {
@@ -24,7 +20,7 @@ public struct ConvertCommand: ParsableCommand {
     @Argument(help: "Output directory (safetensors) or .gguf file.")
     var output: String
 
-    @Option(help: "Weight quantization: none, int8, nf4, q8_0, q4_0.")
+    @Option(help: "Weight quantization: none, int8, nf4 (safetensors); q8_0, q4_0 (GGUF).")
     var quant: QuantScheme = .none
 
     @Option(help: "Storage dtype of unquantized tensors: f32, f16, bf16 (default: the input's).")
@@ -39,11 +35,10 @@ public struct ConvertCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "NF4 double quantization of the block scales (QLoRA default).")
     var doubleQuant = true
 
-    @Option(help: "Largest shard in bytes; suffixes KB, MB, GB (default: one file).")
+    @Option(help: "Largest shard in bytes; suffixes KB, MB, GB (default: one file; safetensors only).")
     var shardSize: String?
 
-    @Option(help: "Worker threads.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
     @Option(help: ArgumentHelp("Merge a peft LoRA adapter directory into the weights (in float32, before any cast or quantization).", valueName: "adapter-dir"))
     var mergeLora: String?
@@ -54,49 +49,62 @@ public struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace an existing output.")
     var force = false
 
-    @Flag(help: "Skip the fsync before each output file is renamed into place (faster; a crash right after may lose the output).")
-    var noSync = false
+    @OptionGroup var sync: SyncOption
 
     public init() {}
 
     public func validate() throws {
-        guard (64...4096).contains(blocksize), blocksize & (blocksize - 1) == 0 else {
-            throw ValidationError("--blocksize must be a power of two from 64 to 4096")
+        _ = try outputPlan()
+    }
+
+    /// The output as the arguments decide it, checked before anything is read; every problem is a
+    /// usage error worded in flags.
+    func outputPlan() throws -> OutputPlan {
+        var shardBytes: Int?
+        if let shardSize {
+            guard let parsed = ByteSize.parse(shardSize) else { throw ValidationError("--shard-size: cannot read '\(shardSize)'") }
+            shardBytes = parsed
         }
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
-        if let shardSize, ByteSize.parse(shardSize) == nil { throw ValidationError("--shard-size: cannot read '\(shardSize)'") }
+        do {
+            return try OutputPlan(
+                format: format ?? OutputPlan.impliedFormat(forOutput: output), dtype: dtype.map(DTypeChoice.fixed) ?? .inputs,
+                quant: quant, nf4: NF4Settings(blocksize: blocksize, doubleQuant: doubleQuant), shardSize: shardBytes,
+                loraAdapter: mergeLora, durability: sync.durability, allowNonfinite: allowNonfinite,
+                threads: threading.threads, replaceExisting: force)
+        } catch let error as OutputPlanError {
+            throw ValidationError(Self.usageMessage(error, formatGiven: format != nil))
+        }
+    }
+
+    /// `error` in the words of this tool's flags.
+    static func usageMessage(_ error: OutputPlanError, formatGiven: Bool) -> String {
+        let chosen = formatGiven ? "--format" : "OUT's name"
+        switch error {
+        case let .quantization(quant, .safetensors):
+            return "--quant \(quant.rawValue) is written as GGUF: use --format gguf (or an OUT ending in .gguf)"
+        case let .quantization(quant, .gguf):
+            return "--quant \(quant.rawValue) is a bitsandbytes safetensors layout, but \(chosen) asks for GGUF (which takes --quant none, q8_0 or q4_0): use --format safetensors"
+        case .sharding:
+            return "--shard-size applies to safetensors output; \(chosen) asks for GGUF, which is written as one file"
+        case .nf4Blocksize:
+            return "--blocksize must be a power of two from \(NF4Settings.blocksizes.lowerBound) to \(NF4Settings.blocksizes.upperBound)"
+        case .shardSize:
+            return "--shard-size must be positive"
+        case .threads:
+            return "--threads must be \(ThreadOptions.range.lowerBound)…\(ThreadOptions.range.upperBound)"
+        }
     }
 
     public func run() throws {
         TemporaryFileRegistry.installSignalCleanup()
+        let plan = try outputPlan()
         try runReportingErrors(tool: "mpt-convert") {
-            try Converter.checkPaths(input: input, output: output)
-            let model = try ModelLoading.model(at: input, mergingLoRA: mergeLora)
-            let targetFormat = format ?? (output.hasSuffix(".gguf") ? .gguf : .safetensors)
-            let options = ConversionOptions(
-                dtype: dtype ?? defaultDType(model), quant: quant, blocksize: blocksize, doubleQuant: doubleQuant,
-                allowNonfinite: allowNonfinite, threads: threads, shardSize: shardSize.flatMap(ByteSize.parse),
-                durable: !noSync)
+            try OutputPaths.check(input: input, output: output)
+            let model = try ModelLoading.model(at: input, mergingLoRA: plan.loraAdapter)
             let progress = ProgressLine(total: model.orderedTensors.count)
-            switch targetFormat {
-            case .safetensors:
-                let files = try Converter.convertToSafetensors(model: model, output: output, options: options, force: force, progress: progress.step)
-                progress.finish()
-                print("wrote \(output): \(files.joined(separator: ", "))")
-            case .gguf:
-                let tensors = try attributing(to: output) { try GGUFExport.write(model: model, to: output, options: options, overwrite: force) }
-                let types = Dictionary(grouping: tensors, by: { $0.type.description }).map { "\($0.value.count) \($0.key)" }.sorted()
-                print("wrote \(output): \(tensors.count) tensors (\(types.joined(separator: ", ")))")
-            }
-        }
-    }
-
-    private func defaultDType(_ model: MPTModel) -> TargetDType {
-        guard case let .dense(view)? = model.tensors[.tokenEmbedding] else { return .f32 }
-        switch view.dtype {
-        case .f16: return .f16
-        case .bf16: return .bf16
-        default: return .f32
+            let result = try ModelExport.convert(model: model, plan: plan, to: output, progress: progress.step)
+            progress.finish()
+            print("wrote \(output): \(result.summary)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MPTCore
+import MPTQuant
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,14 +23,34 @@ public func printError(_ message: String) {
     }
 }
 
-/// Runs a tool body; any error becomes a one-line `error: …` message and exit status 2.
+/// Runs a tool body; any error becomes a one-line `error: …` message (with the flag that helps,
+/// when one does) and exit status 2.
 public func runReportingErrors(tool: String, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        printError("\(tool): error: \(error)")
+        let hint = FlagHint.hint(for: error).map { " (\($0))" } ?? ""
+        printError("\(tool): error: \(error)\(hint)")
         throw ExitCode(ToolExit.badInput)
+    }
+}
+
+/// The command-line flag that gets past an error, for errors of lower layers (which do not
+/// know the flags).
+enum FlagHint {
+    /// The hint for `error` (looking through `FileError`), or nil.
+    static func hint(for error: any Error) -> String? {
+        switch error {
+        case let error as FileError:
+            return hint(for: error.underlying)
+        case CoreError.alreadyExists:
+            return "use --force to replace it"
+        case ConversionError.nonFinite, ConversionError.overflow:
+            return "use --allow-nonfinite to keep them"
+        default:
+            return nil
+        }
     }
 }

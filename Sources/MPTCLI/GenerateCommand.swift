@@ -41,15 +41,15 @@ public struct GenerateCommand: ParsableCommand {
     @Flag(help: "Keep generating past the tokenizer's end-of-text token.")
     var ignoreEos = false
 
-    @Option(help: "Worker threads.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
     public init() {}
+
+    private var threads: Int { threading.threads }
 
     private var input: PromptInput { PromptInput(tokens: tokens, text: prompt, file: promptFile) }
 
     public func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more") }
         if input.isAmbiguous { throw ValidationError("give only one of --tokens, --prompt and --prompt-file") }
         if tokens == nil && prompt == nil && promptFile == nil {

@@ -1,20 +1,20 @@
 import MPTFormats
 import MPTReference
 
-/// The `--generate` part of an `mpt-verify` report.
+/// The `--generate` part of an `mpt-verify` report: the verdict's generation check and both
+/// continuations as text.
 struct GenerationSummary {
-    let agreement: GenerationAgreement
-    /// The candidate's kind (sets the near-tie margin).
-    let kind: CandidateKind
-    /// Leading tokens that must agree.
-    let required: Int
+    let check: GenerationCheck
     /// The reference's continuation, decoded (or ids without a tokenizer).
     let referenceText: String
     /// The candidate's continuation, decoded (or ids without a tokenizer).
     let candidateText: String
 
-    var count: Int { agreement.reference.count }
-    var passed: Bool { agreement.passes(kind, required: required) }
+    private var agreement: GenerationAgreement { check.agreement }
+    private var kind: CandidateKind { check.kind }
+    private var required: Int { check.required }
+    var count: Int { check.count }
+    var passed: Bool { check.passed }
 
     func text() -> String {
         var out = "generated:      \(count) tokens greedy (f32)\n"
@@ -25,7 +25,7 @@ struct GenerationSummary {
         }
         out += " (need \(required))\n"
         if let gap = agreement.divergenceGap {
-            let tie = agreement.divergesAtNearTie(kind) ? "a near tie" : "not a near tie"
+            let tie = check.nearTie ? "a near tie" : "not a near tie"
             out += "divergence gap: \(scientific(gap)) logits in the reference: \(tie) (margin \(scientific(kind.nearTieMargin)))\n"
         }
         out += "reference text: \(String(reflecting: referenceText))\n"
@@ -41,7 +41,7 @@ struct GenerationSummary {
             ("required", .int(required)),
             ("divergence_gap", agreement.divergenceGap.map(JSONValue.double) ?? .null),
             ("near_tie_margin", .double(kind.nearTieMargin)),
-            ("near_tie", .bool(agreement.divergesAtNearTie(kind))),
+            ("near_tie", .bool(check.nearTie)),
             ("pass", .bool(passed)),
             ("reference_tokens", .array(agreement.reference.map(JSONValue.int))),
             ("candidate_tokens", .array(agreement.candidate.map(JSONValue.int))),

@@ -13,8 +13,7 @@ public struct InspectCommand: ParsableCommand {
     @Argument(help: "A model directory (config.json + weights), or a .safetensors / .bin / .gguf file.")
     var model: String
 
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
+    @OptionGroup var output: JSONOutputOption
 
     public init() {}
 
@@ -23,7 +22,7 @@ public struct InspectCommand: ParsableCommand {
             let checkpoint = try CheckpointLoader.open(model)
             let graph: MPTModel? = checkpoint.config == nil && checkpoint.gguf == nil ? nil : try MPTModel(checkpoint: checkpoint, recognizer: BitsAndBytesRecognizer())
             let report = InspectReport(checkpoint: checkpoint, model: graph)
-            print(json ? report.json() : report.text(), terminator: "")
+            print(output.json ? report.json() : report.text(), terminator: "")
         }
     }
 }

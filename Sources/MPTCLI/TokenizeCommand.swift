@@ -34,13 +34,13 @@ public struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Print the number of tokens and timings instead of the ids.")
     var count = false
 
-    @Option(help: "Worker threads for long texts.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
     public init() {}
 
+    private var threads: Int { threading.threads }
+
     public func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
         guard [text != nil, file != nil, decode != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --text, --file or --decode")
         }

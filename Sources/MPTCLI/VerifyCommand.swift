@@ -21,8 +21,8 @@ public struct VerifyCommand: ParsableCommand {
         mpt-verify MODEL --prompt "Hello world"          tokenize text with MODEL's tokenizer.json
         mpt-verify MODEL --merge-lora ADAPTER --reference-logits merged.npy
                                                          merge a LoRA adapter in memory, then compare
-        mpt-verify REF CANDIDATE --generate 32           also greedy-decode 32 tokens on both; pass/fail
-                                                         on how many leading tokens agree
+        mpt-verify REF CANDIDATE --generate 32           also greedy-decode 32 tokens on both; passing then
+                                                         also needs enough leading tokens to agree
         Without --tokens or a prompt, a fixed sequence is used: (i*7919+11) mod vocab for i = 0..<32.
         """)
 
@@ -56,22 +56,22 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "Maximum relative L2 distance to pass (default depends on the candidate's kind).")
     var maxRelL2: Double?
 
-    @Option(help: "Greedily generate N tokens after the prompt on both models; pass/fail then uses their agreement.")
+    @Option(help: "Greedily generate N tokens after the prompt on both models; passing then also needs their agreement.")
     var generate: Int?
 
     @Option(help: "Leading generated tokens that must agree to pass (default depends on the candidate's kind).")
     var minAgree: Int?
 
-    @Option(help: "Worker threads.")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOption
 
     public init() {}
 
+    private var threads: Int { threading.threads }
+    private var json: Bool { output.json }
+
     public func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
         if candidate != nil && referenceLogits != nil {
             throw ValidationError("give either a CANDIDATE model or --reference-logits, not both")
         }
@@ -121,11 +121,12 @@ public struct VerifyCommand: ParsableCommand {
             // The stored logits are the reference; the model is the candidate.
             let kind = CandidateKind.classify(candidate: referenceModel, reference: nil)
             let report = try ParityMetrics.compare(reference: stored.values, candidate: referenceRun.logits, vocab: config.vocabSize, tokens: ids)
-            return present(report, reference: referenceLogits, candidate: referenceLabel, kind: kind, tokens: ids)
+            let verdict = try VerifyVerdict(report: report, kind: kind, maxRelativeL2: maxRelL2)
+            return present(report, verdict: verdict, reference: referenceLogits, candidate: referenceLabel, tokens: ids)
         }
         guard let comparison else {
             if let generate {
-                let generated = try GenerationRunning.generate(model: referenceModel, prompt: ids, count: generationCount(generate, ids, config), threads: threads)
+                let generated = try GenerationRunning.generate(model: referenceModel, prompt: ids, count: try generationCount(generate, ids, config), threads: threads)
                 let text = GenerationRunning.render(generated, tokenizer: try tokenizer(referenceModel, candidateModel))
                 if !json { print("generated:      \(String(reflecting: text))") }
             }
@@ -136,24 +137,30 @@ public struct VerifyCommand: ParsableCommand {
             return true
         }
         let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
-        var generation: GenerationSummary?
+        var agreement: GenerationAgreement?
         if let generate, let candidateModel {
-            let count = generationCount(generate, ids, config)
-            let agreement = try GenerationRunning.compare(
+            let count = try generationCount(generate, ids, config)
+            agreement = try GenerationRunning.compare(
                 reference: referenceModel, candidate: candidateModel, prompt: ids, count: count, threads: threads)
+        }
+        let verdict = try VerifyVerdict(report: report, kind: comparison.kind, maxRelativeL2: maxRelL2,
+                                        generation: agreement, requiredAgreement: minAgree)
+        var generation: GenerationSummary?
+        if let check = verdict.generation {
             let bpe = try tokenizer(referenceModel, candidateModel)
             generation = GenerationSummary(
-                agreement: agreement, kind: comparison.kind,
-                required: minAgree.map { min($0, count) } ?? comparison.kind.defaultRequiredAgreement(of: count),
-                referenceText: GenerationRunning.render(agreement.reference, tokenizer: bpe),
-                candidateText: GenerationRunning.render(agreement.candidate, tokenizer: bpe))
+                check: check,
+                referenceText: GenerationRunning.render(check.agreement.reference, tokenizer: bpe),
+                candidateText: GenerationRunning.render(check.agreement.candidate, tokenizer: bpe))
         }
-        return present(report, reference: referenceLabel, candidate: comparison.label, kind: comparison.kind, tokens: ids, generation: generation)
+        return present(report, verdict: verdict, reference: referenceLabel, candidate: comparison.label, tokens: ids, generation: generation)
     }
 
-    /// `--generate`, capped so prompt + generation stays within `max_seq_len` (with a note).
-    private func generationCount(_ requested: Int, _ ids: [Int], _ config: MPTConfig) -> Int {
+    /// `--generate`, capped so prompt + generation stays within `max_seq_len` (with a note); a
+    /// prompt that leaves no room for one token is an error, never an empty pass.
+    private func generationCount(_ requested: Int, _ ids: [Int], _ config: MPTConfig) throws -> Int {
         let count = GenerationRunning.cappedCount(requested, promptLength: ids.count, config: config)
+        guard count > 0 else { throw VerdictError.promptFillsContext(promptTokens: ids.count, maxSeqLen: config.maxSeqLen) }
         if count < requested {
             printError("mpt-verify: note: generating \(count) tokens, not \(requested): the prompt has \(ids.count) of max_seq_len \(config.maxSeqLen)")
         }
@@ -179,17 +186,13 @@ public struct VerifyCommand: ParsableCommand {
     }
 
     private func present(
-        _ report: ParityReport, reference: String, candidate: String, kind: CandidateKind, tokens: [Int],
+        _ report: ParityReport, verdict: VerifyVerdict, reference: String, candidate: String, tokens: [Int],
         generation: GenerationSummary? = nil
     ) -> Bool {
-        let limit = maxRelL2 ?? kind.defaultMaxRelativeL2
-        let logitsPassed = report.relativeL2 <= limit && report.relativeL2.isFinite
-        let passed = generation?.passed ?? logitsPassed
-        let rendered = VerifyReport(reference: reference, candidate: candidate, kind: kind, limit: limit, tokens: tokens,
-                                    precision: precision.rawValue, report: report, logitsPassed: logitsPassed,
-                                    generation: generation, passed: passed)
+        let rendered = VerifyReport(reference: reference, candidate: candidate, tokens: tokens, precision: precision.rawValue,
+                                    report: report, verdict: verdict, generation: generation)
         print(json ? rendered.json() : rendered.text(), terminator: "")
-        return passed
+        return verdict.passed
     }
 }
 

@@ -1,21 +1,22 @@
 import MPTFormats
 import MPTReference
 
-/// What `mpt-verify` prints for a comparison, as text or JSON.
+/// What `mpt-verify` prints for a comparison, as text or JSON. The verdict itself is
+/// `VerifyVerdict`'s (MPTReference); this only renders it.
 struct VerifyReport {
     let reference: String
     let candidate: String
-    let kind: CandidateKind
-    let limit: Double
     let tokens: [Int]
     let precision: String
     let report: ParityReport
-    /// Whether the logits are within `limit`.
-    let logitsPassed: Bool
-    /// The greedy-generation comparison, with `--generate`.
+    let verdict: VerifyVerdict
+    /// The greedy-generation comparison as text, with `--generate`.
     let generation: GenerationSummary?
-    /// The verdict: the generation's agreement with `--generate`, else `logitsPassed`.
-    let passed: Bool
+
+    private var kind: CandidateKind { verdict.kind }
+    private var limit: Double { verdict.logits.limit }
+    private var logitsPassed: Bool { verdict.logits.passed }
+    private var passed: Bool { verdict.passed }
 
     func text() -> String {
         let agree = Int((report.top1Agreement * Double(tokens.count)).rounded())
@@ -29,7 +30,7 @@ struct VerifyReport {
             out += "perplexity:     reference \(fixed(r)), candidate \(fixed(c))\n"
         }
         if let generation {
-            out += "logit parity:   \(logitsPassed ? "within" : "outside") the limit (informational with --generate)\n"
+            out += "logit parity:   \(logitsPassed ? "within" : "outside") the limit\n"
             out += generation.text()
         }
         out += passed ? "PASS\n" : "FAIL\n"

@@ -33,7 +33,7 @@ public final class AtomicOutputFile {
     /// `overwrite` is true. `durable: false` skips the fsyncs (scratch files, `--no-sync`).
     public init(path: String, overwrite: Bool = false, durable: Bool = true) throws {
         if !overwrite, access(path, F_OK) == 0 {
-            throw CoreError.cannotOpen(path: path, reason: "already exists (use --force to replace it)")
+            throw CoreError.alreadyExists(path: path)
         }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
@@ -87,7 +87,7 @@ public final class AtomicOutputFile {
     public func append(byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         guard byteCount > 0 else { return }
         guard byteCount <= bufferLimit else {
-            throw CoreError.cannotOpen(path: temporaryPath, reason: "a piece of \(byteCount) bytes exceeds the \(bufferLimit)-byte buffer")
+            throw CoreError.writeFailed(path: temporaryPath, reason: "a piece of \(byteCount) bytes exceeds the \(bufferLimit)-byte buffer")
         }
         if filled + byteCount > bufferLimit { try flush() }
         if buffer.isEmpty { buffer = writer.takeSpareBuffer() ?? [UInt8](repeating: 0, count: bufferLimit) }
@@ -151,7 +151,7 @@ public final class AtomicOutputFile {
     public func overwrite(at offset: Int, with bytes: [UInt8]) throws {
         let (end, overflow) = offset.addingReportingOverflow(bytes.count)
         guard offset >= 0, !overflow, end <= bytesWritten else {
-            throw CoreError.cannotOpen(path: temporaryPath, reason: "overwrite of bytes \(offset)..<\(offset + bytes.count) past the \(bytesWritten) written")
+            throw CoreError.writeFailed(path: temporaryPath, reason: "overwrite of bytes \(offset)..<\(offset + bytes.count) past the \(bytesWritten) written")
         }
         try flush()
         try writer.drain()
@@ -162,7 +162,7 @@ public final class AtomicOutputFile {
             }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw CoreError.cannotOpen(path: temporaryPath, reason: "write failed: \(String(cString: strerror(errno)))")
+                throw CoreError.writeFailed(path: temporaryPath, reason: String(cString: strerror(errno)))
             }
             done += written
         }
@@ -174,12 +174,12 @@ public final class AtomicOutputFile {
         try flush()
         try writer.drain()
         guard !durable || fsync(descriptor) == 0 else {
-            throw CoreError.cannotOpen(path: temporaryPath, reason: "fsync failed: \(String(cString: strerror(errno)))")
+            throw CoreError.syncFailed(path: temporaryPath, reason: String(cString: strerror(errno)))
         }
         close(descriptor)
         descriptor = -1
         guard rename(temporaryPath, path) == 0 else {
-            throw CoreError.cannotOpen(path: path, reason: "rename failed: \(String(cString: strerror(errno)))")
+            throw CoreError.renameFailed(from: temporaryPath, to: path, reason: String(cString: strerror(errno)))
         }
         committed = true
         guard durable else { return }
@@ -280,7 +280,7 @@ public enum FileOperations {
     /// Renames a file within one file system, replacing `destination`.
     public static func rename(_ source: String, to destination: String) throws {
         guard Glibc.rename(source, destination) == 0 else {
-            throw CoreError.cannotOpen(path: destination, reason: "rename failed: \(String(cString: strerror(errno)))")
+            throw CoreError.renameFailed(from: source, to: destination, reason: String(cString: strerror(errno)))
         }
     }
 }

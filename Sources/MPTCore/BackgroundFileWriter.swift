@@ -125,7 +125,7 @@ final class BackgroundFileWriter: @unchecked Sendable {
             let written = Glibc.write(descriptor, cursor, left)
             if written < 0 {
                 if errno == EINTR { continue }
-                return CoreError.cannotOpen(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+                return CoreError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
             cursor += written
             left -= written

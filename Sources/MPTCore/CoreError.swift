@@ -10,6 +10,14 @@ public enum CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case arithmeticOverflow(String)
     /// A file could not be opened, stat'ed or mapped.
     case cannotOpen(path: String, reason: String)
+    /// An output already exists and replacing it was not asked for.
+    case alreadyExists(path: String)
+    /// Writing (or reading back for a copy) an output file failed; `reason` is the errno text.
+    case writeFailed(path: String, reason: String)
+    /// `fsync` of a finished output file failed; `reason` is the errno text.
+    case syncFailed(path: String, reason: String)
+    /// Renaming a finished output into place failed; `reason` is the errno text.
+    case renameFailed(from: String, to: String, reason: String)
     /// A tensor's bytes lie outside its storage.
     case outOfBounds(what: String, end: Int, limit: Int)
     /// A strided view is not supported for this operation.
@@ -27,6 +35,14 @@ public enum CoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "arithmetic overflow computing \(what)"
         case let .cannotOpen(path, reason):
             return "cannot open \(path): \(reason)"
+        case let .alreadyExists(path):
+            return "\(path) already exists"
+        case let .writeFailed(path, reason):
+            return "cannot write \(path): \(reason)"
+        case let .syncFailed(path, reason):
+            return "cannot fsync \(path): \(reason)"
+        case let .renameFailed(from, to, reason):
+            return "cannot rename \(from) to \(to): \(reason)"
         case let .outOfBounds(what, end, limit):
             return "\(what) ends at byte \(end), past the end of its storage (\(limit) bytes)"
         case let .unsupported(what):

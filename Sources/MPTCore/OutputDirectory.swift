@@ -15,7 +15,7 @@ public final class OutputDirectory {
     public init(path: String, replaceExisting: Bool) throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: path) && !replaceExisting {
-            throw CoreError.cannotOpen(path: path, reason: "already exists (use --force to replace it)")
+            throw CoreError.alreadyExists(path: path)
         }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let parent = url.deletingLastPathComponent().path
@@ -27,7 +27,7 @@ public final class OutputDirectory {
         do {
             try manager.createDirectory(atPath: temporary, withIntermediateDirectories: false)
         } catch {
-            throw CoreError.cannotOpen(path: temporary, reason: "cannot create directory: \(error.localizedDescription)")
+            throw CoreError.writeFailed(path: temporary, reason: "cannot create directory: \(error.localizedDescription)")
         }
         self.path = url.path
         self.temporaryPath = temporary
@@ -48,7 +48,7 @@ public final class OutputDirectory {
         let manager = FileManager.default
         var displaced: String?
         if manager.fileExists(atPath: path) {
-            guard replaceExisting else { throw CoreError.cannotOpen(path: path, reason: "already exists") }
+            guard replaceExisting else { throw CoreError.alreadyExists(path: path) }
             let aside = temporaryPath + ".old"
             try? manager.removeItem(atPath: aside)
             try manager.moveItem(atPath: path, toPath: aside)
@@ -58,7 +58,7 @@ public final class OutputDirectory {
             try manager.moveItem(atPath: temporaryPath, toPath: path)
         } catch {
             if let displaced { try? manager.moveItem(atPath: displaced, toPath: path) }
-            throw CoreError.cannotOpen(path: path, reason: "rename failed: \(error.localizedDescription)")
+            throw CoreError.renameFailed(from: temporaryPath, to: path, reason: error.localizedDescription)
         }
         committed = true
         if let displaced { try? manager.removeItem(atPath: displaced) }

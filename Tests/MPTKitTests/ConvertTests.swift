@@ -99,12 +99,12 @@ import Testing
             try FileManager.default.copyItem(atPath: TestPaths.model("mpt-4h-f32") + "/" + name, toPath: model + "/" + name)
         }
         let weights = model + "/model.safetensors"
-        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: weights) }
-        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: model) }
-        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: model + "/config.json") }
-        #expect(throws: FileError.self) { try Converter.checkPaths(input: weights, output: directory) }
-        #expect(throws: FileError.self) { try Converter.checkPaths(input: model, output: directory) }
-        try Converter.checkPaths(input: weights, output: model + "/model-q8_0.gguf")
+        #expect(throws: FileError.self) { try OutputPaths.check(input: weights, output: weights) }
+        #expect(throws: FileError.self) { try OutputPaths.check(input: weights, output: model) }
+        #expect(throws: FileError.self) { try OutputPaths.check(input: weights, output: model + "/config.json") }
+        #expect(throws: FileError.self) { try OutputPaths.check(input: weights, output: directory) }
+        #expect(throws: FileError.self) { try OutputPaths.check(input: model, output: directory) }
+        try OutputPaths.check(input: weights, output: model + "/model-q8_0.gguf")
         let run = try runTool("mpt-convert", [weights, model + "/model-q8_0.gguf", "--quant", "q8_0"])
         #expect(run.status == 0, "\(run.standardError)")
     }

@@ -9,10 +9,10 @@ import Testing
 /// Helpers for the llama.cpp `mpt` GGUF export and import.
 enum GGUFExportSupport {
     /// Converts the fixture (or directory) `model` into `directory/<file>` and returns its path.
-    static func convert(_ model: String, into directory: String, file: String, options: ConversionOptions) throws -> String {
+    static func convert(_ model: String, into directory: String, file: String, options: OutputPlan) throws -> String {
         let source = try MPTModel(checkpoint: try CheckpointLoader.open(model))
         let path = directory + "/" + file
-        try GGUFExport.write(model: source, to: path, options: options, overwrite: false)
+        try GGUFExport.write(model: source, to: path, plan: options)
         return path
     }
 
@@ -98,7 +98,7 @@ enum GGUFExportSupport {
         case "bias-qkln-no-logit-scale": input = try GGUFExportSupport.biasFixtureWithoutLogitScale(in: directory)
         default: input = TestPaths.model(name)
         }
-        let path = try GGUFExportSupport.convert(input, into: directory, file: "out.gguf", options: ConversionOptions(dtype: .f32))
+        let path = try GGUFExportSupport.convert(input, into: directory, file: "out.gguf", options: try OutputPlan(format: .gguf, dtype: .fixed(.f32)))
         let source = try MPTModel(checkpoint: try CheckpointLoader.open(input))
         let result = try MPTModel(checkpoint: try CheckpointLoader.open(path))
         #expect(result.flavour == .gguf)
@@ -124,7 +124,7 @@ enum GGUFExportSupport {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clip = try GGUFExportSupport.clipFixtureWithoutSoftmaxScale(in: directory)
         for (input, tokensFrom) in [(TestPaths.model("mpt-4h-f32"), "mpt-4h-f32"), (clip, "mpt-6h-clip-bf16")] {
-            let options = ConversionOptions(dtype: dtype, quant: quant)
+            let options = try OutputPlan(format: .gguf, dtype: .fixed(dtype), quant: quant)
             let path = try GGUFExportSupport.convert(input, into: directory, file: "\(tokensFrom)-\(dtype)-\(quant).gguf", options: options)
             let source = try MPTModel(checkpoint: try CheckpointLoader.open(input))
             let result = try MPTModel(checkpoint: try CheckpointLoader.open(path))
@@ -143,7 +143,7 @@ enum GGUFExportSupport {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let input = TestPaths.model("mpt-4h-f32")
-        let path = try GGUFExportSupport.convert(input, into: directory, file: "out.gguf", options: ConversionOptions(quant: quant))
+        let path = try GGUFExportSupport.convert(input, into: directory, file: "out.gguf", options: try OutputPlan(format: .gguf, dtype: .fixed(.f32), quant: quant))
         let source = try MPTModel(checkpoint: try CheckpointLoader.open(input))
         let file = try GGUFFile.read(path: path)
         #expect(file.tensors.count == source.orderedTensors.count)
@@ -168,7 +168,7 @@ enum GGUFExportSupport {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clip = try GGUFExportSupport.clipFixtureWithoutSoftmaxScale(in: directory)
         let plain = try GGUFFile.read(path: try GGUFExportSupport.convert(TestPaths.model("mpt-4h-f32"), into: directory, file: "a.gguf",
-                                                                          options: ConversionOptions(quant: .q8_0)))
+                                                                          options: try OutputPlan(format: .gguf, dtype: .fixed(.f32), quant: .q8_0)))
         let expectations: [(String, GGUFValue)] = [
             ("general.architecture", .string("mpt")), ("general.type", .string("model")), ("general.name", .string("mpt-4h-f32")),
             ("mpt.context_length", .uint32(64)), ("mpt.embedding_length", .uint32(64)), ("mpt.block_count", .uint32(2)),
@@ -180,7 +180,7 @@ enum GGUFExportSupport {
         for (key, value) in expectations { #expect(plain[key] == value, "\(key)") }
         #expect(plain["mpt.attention.clamp_kqv"] == nil)
 
-        let clipped = try GGUFFile.read(path: try GGUFExportSupport.convert(clip, into: directory, file: "b.gguf", options: ConversionOptions(dtype: .bf16)))
+        let clipped = try GGUFFile.read(path: try GGUFExportSupport.convert(clip, into: directory, file: "b.gguf", options: try OutputPlan(format: .gguf, dtype: .fixed(.bf16))))
         #expect(clipped["mpt.attention.clamp_kqv"] == .float32(0.75))
         #expect(clipped["mpt.attention.max_alibi_bias"] == .float32(6))
         #expect(clipped["mpt.attention.head_count"] == .uint32(6))
@@ -195,7 +195,7 @@ enum GGUFExportSupport {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for (fixture, option) in [("mpt-6h-clip-bf16", "softmax_scale 0.3"), ("mpt-4h-bias-qkln-f32", "logit_scale 0.5")] {
             #expect {
-                try GGUFExportSupport.convert(TestPaths.model(fixture), into: directory, file: "x.gguf", options: ConversionOptions())
+                try GGUFExportSupport.convert(TestPaths.model(fixture), into: directory, file: "x.gguf", options: try OutputPlan(format: .gguf, dtype: .fixed(.f32)))
             } throws: { error in
                 guard let fileError = error as? FileError, let export = fileError.underlying as? GGUFExportError,
                       case let .unrepresentable(name, _) = export else { return false }
@@ -204,7 +204,10 @@ enum GGUFExportSupport {
             #expect(!FileManager.default.fileExists(atPath: directory + "/x.gguf"))
         }
         #expect(throws: GGUFExportError.self) {
-            try GGUFTensorTypes.fileType(ConversionOptions(quant: .nf4))
+            try GGUFTensorTypes.fileType(quant: .nf4, dtype: .f32)
+        }
+        #expect(throws: OutputPlanError.quantization(.nf4, format: .gguf)) {
+            try OutputPlan(format: .gguf, quant: .nf4)
         }
     }
 
@@ -220,7 +223,7 @@ enum GGUFExportSupport {
         let expected = try #require(golden["outtypes"]?[outtype])
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let options = outtype == "f32" ? ConversionOptions(dtype: .f32) : ConversionOptions(quant: outtype == "q8_0" ? .q8_0 : .q4_0)
+        let options = try OutputPlan(format: .gguf, dtype: .fixed(.f32), quant: outtype == "f32" ? .none : (outtype == "q8_0" ? .q8_0 : .q4_0))
         let file = try GGUFFile.read(path: try GGUFExportSupport.convert(TestPaths.model("mpt-neox-tok-f16"), into: directory, file: "n.gguf", options: options))
 
         let metadata = try #require(expected["metadata"]?.objectMembers)

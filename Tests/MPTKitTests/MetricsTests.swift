@@ -1,5 +1,6 @@
 import Foundation
 import MPTCore
+import MPTFormats
 import MPTReference
 import Testing
 
@@ -102,7 +103,7 @@ struct MetricsTests {
         #expect(throws: NpyError.fortranOrder) {
             _ = try MetricsFixture.npy(withHeader(header.replacingOccurrences(of: "False", with: "True")))
         }
-        #expect(throws: (any Error).self) {
+        #expect(throws: NpyError.self) {
             _ = try MetricsFixture.npy(withHeader(header.replacingOccurrences(of: "(16, 320)", with: "(99999999999, 99999999999)")))
         }
         #expect(throws: NpyError.self) {
@@ -112,8 +113,37 @@ struct MetricsTests {
         var longHeader = original
         longHeader[8] = 0xFF
         longHeader[9] = 0xFF
-        #expect(throws: (any Error).self) { _ = try MetricsFixture.npy(Array(longHeader.prefix(200))) }
+        #expect(throws: NpyError.truncated(what: "header of 65535 bytes", offset: 10)) {
+            _ = try MetricsFixture.npy(Array(longHeader.prefix(200)))
+        }
         #expect(throws: NpyError.badMagic) { _ = try MetricsFixture.npy([0x93, 0x4E]) }
+        #expect(throws: NpyError.truncated(what: "version and header length", offset: 6)) {
+            _ = try MetricsFixture.npy(Array(original.prefix(7)))
+        }
+    }
+
+    /// The fuzz seeds are valid files (versions 1 and 2, f4 and f8, an empty array).
+    @Test func fuzzSeedsParse() throws {
+        let seeds = TestPaths.packageRoot.appendingPathComponent("Fuzz/seeds/npy").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: seeds).sorted()
+        #expect(names == ["f4_1d.npy", "f4_empty.npy", "f8_2x2_v2.npy"])
+        #expect(try NpyArray(contentsOf: seeds + "/f4_1d.npy") == NpyArray(shape: [3], values: [1.5, -2, 0.25], elementType: .float32))
+        #expect(try NpyArray(contentsOf: seeds + "/f4_empty.npy").shape == [0, 4])
+        #expect(try NpyArray(contentsOf: seeds + "/f8_2x2_v2.npy").values == [1, .infinity, -0.0, 3.25])
+    }
+
+    /// Reading a file names it in the error, around the `NpyError`.
+    @Test func fileErrorsNameTheFile() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/bad.npy"
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 0xFF]))
+        #expect {
+            _ = try NpyArray(contentsOf: path)
+        } throws: { error in
+            guard let fileError = error as? FileError, fileError.underlying is NpyError else { return false }
+            return fileError.path == path && "\(error)".hasPrefix(path + ": ")
+        }
     }
 
     @Test func comparisonRejectsMismatchedSizes() {

@@ -89,13 +89,13 @@ import Testing
     /// The reservation estimate holds the header of a real quantized export.
     @Test func reservationHoldsTheNF4Header() throws {
         let model = try MPTModel(checkpoint: try CheckpointLoader.open(TestPaths.model("mpt-4h-f32")))
-        let options = ConversionOptions(quant: .nf4)
-        let names = BitsAndBytesExport.outputNames(model: model, options: options)
+        let plan = try OutputPlan(dtype: .fixed(.f32), quant: .nf4)
+        let names = BitsAndBytesExport.outputNames(model: model, plan: plan)
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let reserve = DeferredSafetensorsWriter.reserve(forNames: names)
         let writer = DeferredSafetensorsWriter(directory: directory, headerReserve: reserve, durable: false)
-        try BitsAndBytesExport.write(model: model, options: options, into: writer)
+        try BitsAndBytesExport.write(model: model, plan: plan, into: writer)
         _ = try writer.finish()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: directory + "/model.safetensors"))
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << ($1.offset * 8) }

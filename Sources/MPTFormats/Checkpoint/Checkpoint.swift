@@ -12,6 +12,10 @@ public enum CheckpointFormat: String, Sendable {
 public struct Checkpoint: Sendable {
     /// The path the user gave.
     public var path: String
+    /// The checkpoint's own directory: `path` itself for a model directory, else the directory
+    /// holding the weights file. Files that belong with the weights (`config.json`, tokenizer
+    /// files, `generation_config.json`) are looked up here.
+    public var directory: String
     /// Weights format.
     public var format: CheckpointFormat
     /// All tensors, merged across shards.
@@ -27,9 +31,11 @@ public struct Checkpoint: Sendable {
     /// block-quantized tensors) cannot express.
     public var gguf: GGUFFile?
 
+    /// `directory` defaults to `Checkpoint.directory(of: path)`.
     public init(path: String, format: CheckpointFormat, tensors: TensorCollection, config: JSONValue?, files: [String],
-                tokenizerPath: String?, gguf: GGUFFile? = nil) {
+                tokenizerPath: String?, gguf: GGUFFile? = nil, directory: String? = nil) {
         self.path = path
+        self.directory = directory ?? Checkpoint.directory(of: path)
         self.format = format
         self.tensors = tensors
         self.config = config
@@ -37,6 +43,20 @@ public struct Checkpoint: Sendable {
         self.tokenizerPath = tokenizerPath
         self.gguf = gguf
     }
+}
+
+extension Checkpoint {
+    /// The directory a checkpoint at `path` lives in: `path` itself when it names a directory,
+    /// else the directory part of `path` (`.` for a bare file name, `/` for a file in the root).
+    /// Works before the checkpoint is opened (the converter checks output paths against it).
+    public static func directory(of path: String) -> String {
+        if FileKind.of(path) == .directory { return path }
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `name` inside the checkpoint's directory.
+    public func file(_ name: String) -> String { directory + "/" + name }
 }
 
 /// Readers for formats that live outside this file register here, keyed by file extension, so

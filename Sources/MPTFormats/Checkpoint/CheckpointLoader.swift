@@ -22,22 +22,25 @@ public enum CheckpointLoader {
 
     private static func openFile(_ path: String, readers: WeightFileReaders) throws -> Checkpoint {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        let directory = Checkpoint.directory(of: path)
         if name.hasSuffix(".gguf") {
             // A GGUF file is self-describing: its metadata is the config, so a config.json that
             // happens to sit next to it is not consulted.
             let file = try attributing(to: path) { try readers.gguf(path) }
             let tensors = try attributing(to: path) { try file.tensorCollection(origin: path) }
-            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: [name], tokenizerPath: nil, gguf: file)
+            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: [name], tokenizerPath: nil, gguf: file,
+                              directory: directory)
         }
         let config = try readConfig(directory + "/config.json", required: false)
         if name.hasSuffix(".safetensors") {
             let tensors = try readers.safetensors(path)
-            return Checkpoint(path: path, format: .safetensors, tensors: tensors, config: config, files: [name], tokenizerPath: nil)
+            return Checkpoint(path: path, format: .safetensors, tensors: tensors, config: config, files: [name], tokenizerPath: nil,
+                              directory: directory)
         }
         if name.hasSuffix(".bin") || name.hasSuffix(".pt") || name.hasSuffix(".pth") {
             let tensors = try attributing(to: path) { try readers.pytorch(path) }
-            return Checkpoint(path: path, format: .pytorch, tensors: tensors, config: config, files: [name], tokenizerPath: nil)
+            return Checkpoint(path: path, format: .pytorch, tensors: tensors, config: config, files: [name], tokenizerPath: nil,
+                              directory: directory)
         }
         throw FileError(path: path, underlying: FormatError.unrecognized("unrecognized file type (expected .safetensors, .bin, .gguf or a model directory)"))
     }
@@ -60,14 +63,14 @@ public enum CheckpointLoader {
                 let index = try attributing(to: indexPath) { try ShardIndex(path: indexPath) }
                 let tensors = try attributing(to: indexPath) { try index.load(directory: path, readShard: read) }
                 return Checkpoint(path: path, format: candidate.format, tensors: tensors, config: config,
-                                  files: [candidate.index] + index.files, tokenizerPath: tokenizer)
+                                  files: [candidate.index] + index.files, tokenizerPath: tokenizer, directory: path)
             }
             let singlePath = path + "/" + candidate.single
             if FileKind.of(singlePath) == .file {
                 var tensors = try read(singlePath)
                 tensors.origin = singlePath
                 return Checkpoint(path: path, format: candidate.format, tensors: tensors, config: config,
-                                  files: [candidate.single], tokenizerPath: tokenizer)
+                                  files: [candidate.single], tokenizerPath: tokenizer, directory: path)
             }
         }
         throw FileError(path: path, underlying: FormatError.unrecognized(

@@ -17,7 +17,7 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
         case let .unsupportedTokenizer(why):
             return "cannot write the tokenizer to GGUF: \(why)"
         case let .unsupportedQuantization(what):
-            return "GGUF output supports --quant none, q8_0 or q4_0, not \(what)"
+            return "GGUF output holds unquantized, q8_0 or q4_0 weights, not \(what)"
         case let .nonContiguous(tensor):
             return "tensor '\(tensor)' is not stored contiguously"
         }

@@ -36,7 +36,7 @@ extension NpyArray {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw CoreError.cannotOpen(path: path, reason: "\(error)")
+            throw CoreError.writeFailed(path: path, reason: "\(error.localizedDescription)")
         }
     }
 }

@@ -10,30 +10,33 @@ import MPTGraph
 ///   itself falls back to for Q6_K. Other weights take Q4_0.
 /// * A quantized type whose block (32) does not divide the row length falls back to F16.
 public enum GGUFTensorTypes {
-    /// llama.cpp's `general.file_type` (`LlamaFileType`) for an output type.
-    public static func fileType(_ options: ConversionOptions) throws -> UInt32 {
-        switch options.quant {
+    /// llama.cpp's `general.file_type` (`LlamaFileType`) for quantization `quant` with storage
+    /// dtype `dtype`.
+    public static func fileType(quant: QuantScheme, dtype: TargetDType) throws -> UInt32 {
+        switch quant {
         case .none:
-            switch options.dtype {
+            switch dtype {
             case .f32: return 0
             case .f16: return 1
             case .bf16: return 32
             }
         case .q4_0: return 2
         case .q8_0: return 7
-        case .int8, .nf4: throw GGUFExportError.unsupportedQuantization(options.quant.rawValue)
+        case .int8, .nf4: throw GGUFExportError.unsupportedQuantization(quant.rawValue)
         }
     }
 
-    /// The type written for `tensor` with row-major `shape` in a model with `config`.
-    public static func type(for tensor: CanonicalTensor, shape: [Int], config: MPTConfig, options: ConversionOptions) throws -> GGMLType {
+    /// The type written for `tensor` with row-major `shape` in a model with `config`, for
+    /// quantization `quant` and storage dtype `dtype`.
+    public static func type(for tensor: CanonicalTensor, shape: [Int], config: MPTConfig, quant: QuantScheme,
+                            dtype: TargetDType) throws -> GGMLType {
         if shape.count <= 1 || tensor == .positionEmbedding { return .f32 }
         if case let .block(_, kind, part) = tensor, part == .bias || kind.isNorm { return .f32 }
         if case .finalNorm = tensor { return .f32 }
         let wanted: GGMLType
-        switch options.quant {
+        switch quant {
         case .none:
-            switch options.dtype {
+            switch dtype {
             case .f32: return .f32
             case .f16: return .f16
             case .bf16: return .bf16
@@ -44,7 +47,7 @@ public enum GGUFTensorTypes {
             let isHead = tensor == .lmHead || (tensor == .tokenEmbedding && config.tiedEmbeddings)
             wanted = isHead ? .q8_0 : .q4_0
         case .int8, .nf4:
-            throw GGUFExportError.unsupportedQuantization(options.quant.rawValue)
+            throw GGUFExportError.unsupportedQuantization(quant.rawValue)
         }
         let rowLength = shape.last ?? 1
         return rowLength % wanted.blockSize == 0 ? wanted : .f16

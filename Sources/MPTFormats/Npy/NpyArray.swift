@@ -28,10 +28,13 @@ public struct NpyArray: Sendable, Equatable {
     }
 }
 
-/// Problems with a `.npy` file; each names what was wrong and where.
+/// Problems with a `.npy` file; each names what was wrong and where (reading a file wraps them in
+/// a `FileError` naming it).
 public enum NpyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The first 6 bytes are not `\x93NUMPY`.
     case badMagic
+    /// The file ends inside `what`, which starts at byte `offset`.
+    case truncated(what: String, offset: Int)
     /// A format version other than 1.0, 2.0, 3.0.
     case unsupportedVersion(major: UInt8, minor: UInt8)
     /// The header dictionary could not be parsed.
@@ -48,6 +51,7 @@ public enum NpyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badMagic: return "not a NumPy .npy file (bad magic at byte 0)"
+        case let .truncated(what, offset): return ".npy file ends inside its \(what) at byte \(offset)"
         case let .unsupportedVersion(major, minor): return "unsupported .npy format version \(major).\(minor) at byte 6"
         case let .badHeader(why): return "malformed .npy header: \(why)"
         case let .unsupportedDType(descr): return "unsupported .npy dtype '\(descr)' (only '<f4' and '<f8')"

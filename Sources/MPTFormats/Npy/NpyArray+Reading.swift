@@ -4,31 +4,43 @@ extension NpyArray {
     /// Largest header accepted (NumPy itself writes well under 1 KiB).
     static let maximumHeaderLength = 65_536
 
-    /// Reads a `.npy` file (memory-mapped, validated as untrusted input).
+    /// Reads a `.npy` file (memory-mapped, validated as untrusted input). Errors are
+    /// `FileError`s naming `path`, around an `NpyError` (or the `CoreError` of opening it).
     public init(contentsOf path: String) throws {
-        try self.init(storage: try ByteStorage(mappingFileAt: path))
+        self = try attributing(to: path) { try NpyArray(storage: try ByteStorage(mappingFileAt: path)) }
     }
 
-    /// Parses `.npy` bytes: versions 1.0–3.0, `<f4`/`<f8`, C order, exact data length.
+    /// Parses `.npy` bytes: versions 1.0–3.0, `<f4`/`<f8`, C order, exact data length. Every
+    /// problem is an `NpyError`.
     public init(storage: ByteStorage) throws {
         var cursor = try ByteCursor(storage)
-        guard cursor.remaining >= 10, try cursor.readBytes(6) == [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] else {
+        guard cursor.remaining >= 6, try cursor.readBytes(6) == [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] else {
             throw NpyError.badMagic
         }
+        guard cursor.remaining >= 4 else { throw NpyError.truncated(what: "version and header length", offset: 6) }
         let major = try cursor.readUInt8(), minor = try cursor.readUInt8()
         let headerLength: Int
         switch (major, minor) {
         case (1, 0): headerLength = Int(try cursor.readUInt16LE())
-        case (2, 0), (3, 0): headerLength = try Checked.int(UInt64(try cursor.readUInt32LE()), "npy header length")
+        case (2, 0), (3, 0):
+            guard cursor.remaining >= 4 else { throw NpyError.truncated(what: "header length", offset: 8) }
+            headerLength = Int(try cursor.readUInt32LE())
         default: throw NpyError.unsupportedVersion(major: major, minor: minor)
         }
         guard headerLength <= Self.maximumHeaderLength else { throw NpyError.badHeader("header of \(headerLength) bytes is too long") }
+        guard cursor.remaining >= headerLength else { throw NpyError.truncated(what: "header of \(headerLength) bytes", offset: cursor.offset) }
         guard let header = try cursor.readUTF8(headerLength) else { throw NpyError.badHeader("header is not UTF-8") }
         let fields = try NpyHeader(parsing: header)
         guard !fields.fortranOrder else { throw NpyError.fortranOrder }
         guard let type = ElementType(rawValue: fields.descr) else { throw NpyError.unsupportedDType(fields.descr) }
-        let shape = try Shape(checking: fields.shape)
-        let byteCount = try shape.byteCount(of: type == .float32 ? .f32 : .f64)
+        let shape: Shape
+        let byteCount: Int
+        do {
+            shape = try Shape(checking: fields.shape)
+            byteCount = try shape.byteCount(of: type == .float32 ? .f32 : .f64)
+        } catch {
+            throw NpyError.badHeader("shape \(fields.shape) is too large")
+        }
         guard cursor.remaining == byteCount else { throw NpyError.dataSize(expected: byteCount, actual: cursor.remaining) }
         var values: [Double] = []
         values.reserveCapacity(shape.elementCount)
@@ -105,7 +117,7 @@ struct NpyHeader {
 }
 
 extension String {
-    func trimmingCharacters(in set: String) -> String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
         let skip = Set(set)
         var slice = Substring(self)
         while let first = slice.first, skip.contains(first) { slice = slice.dropFirst() }
@@ -115,9 +127,9 @@ extension String {
 }
 
 extension Substring {
-    func trimmingCharacters(in set: String) -> String { String(self).trimmingCharacters(in: set) }
+    fileprivate func trimmingCharacters(in set: String) -> String { String(self).trimmingCharacters(in: set) }
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

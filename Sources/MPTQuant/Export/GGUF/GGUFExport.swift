@@ -22,33 +22,27 @@ public enum GGUFExport {
     /// `general.quantization_version` as the converter writes it (`GGML_QUANT_VERSION`).
     public static let quantizationVersion: UInt32 = 2
 
-    /// The directory holding the model's tokenizer files (the checkpoint directory, or the
-    /// directory of a single weights file).
-    public static func modelDirectory(_ model: MPTModel) -> String {
-        let path = model.checkpoint.path
-        return FileKind.of(path) == .directory ? path : URL(fileURLWithPath: path).deletingLastPathComponent().path
-    }
-
     /// The output tensors and their types; refuses what llama.cpp cannot represent.
-    public static func plan(model: MPTModel, options: ConversionOptions) throws -> [PlannedTensor] {
+    public static func tensors(model: MPTModel, plan: OutputPlan) throws -> [PlannedTensor] {
         try model.config.checkRepresentableInGGUF()
-        _ = try GGUFTensorTypes.fileType(options)
+        let dtype = plan.storageDType(for: model)
+        _ = try GGUFTensorTypes.fileType(quant: plan.quant, dtype: dtype)
         return try model.orderedTensors.map { tensor in
             let source = try model.source(tensor)
-            let type = try GGUFTensorTypes.type(for: tensor, shape: source.shape, config: model.config, options: options)
+            let type = try GGUFTensorTypes.type(for: tensor, shape: source.shape, config: model.config, quant: plan.quant, dtype: dtype)
             return PlannedTensor(tensor: tensor, name: GGUFNaming.ggufName(for: tensor), shape: source.shape, type: type)
         }
     }
 
     /// The tokenizer of the model directory, when it has a `tokenizer.json`.
     public static func vocabulary(model: MPTModel) throws -> GGUFVocabulary? {
-        let directory = modelDirectory(model)
-        let tokenizerPath = directory + "/tokenizer.json"
+        let checkpoint = model.checkpoint
+        let tokenizerPath = checkpoint.file("tokenizer.json")
         guard FileKind.of(tokenizerPath) == .file else { return nil }
         let tokenizer = try TokenizerJSON.read(path: tokenizerPath)
-        let tokenizerConfig = try CheckpointLoader.readConfig(directory + "/tokenizer_config.json", required: false)
-        var modelConfig = model.checkpoint.config
-        if modelConfig == nil { modelConfig = try CheckpointLoader.readConfig(directory + "/config.json", required: false) }
+        let tokenizerConfig = try CheckpointLoader.readConfig(checkpoint.file("tokenizer_config.json"), required: false)
+        var modelConfig = checkpoint.config
+        if modelConfig == nil { modelConfig = try CheckpointLoader.readConfig(checkpoint.file("config.json"), required: false) }
         return try attributing(to: tokenizerPath) {
             try GGUFVocabulary(tokenizer: tokenizer, tokenizerConfig: tokenizerConfig, modelConfig: modelConfig,
                                vocabSize: model.config.vocabSize)
@@ -58,7 +52,7 @@ public enum GGUFExport {
     /// All metadata entries in write order. Without a tokenizer the file declares
     /// `tokenizer.ggml.model = "none"` and `mpt.vocab_size`, which llama.cpp loads as a model
     /// that takes token ids only.
-    public static func metadata(model: MPTModel, options: ConversionOptions, name: String,
+    public static func metadata(model: MPTModel, plan: OutputPlan, name: String,
                                 vocabulary: GGUFVocabulary?) throws -> [(key: String, value: GGUFValue)] {
         var entries: [(key: String, value: GGUFValue)] = [
             (MPTGGUFKey.architecture, .string(MPTGGUFKey.architectureName)),
@@ -70,7 +64,7 @@ public enum GGUFExport {
         }
         entries.append(("general.size_label", .string(GGUFSizeLabel.label(parameters: parameters))))
         entries.append(contentsOf: try model.config.ggufHyperParameters())
-        entries.append(("general.file_type", .uint32(try GGUFTensorTypes.fileType(options))))
+        entries.append(("general.file_type", .uint32(try GGUFTensorTypes.fileType(quant: plan.quant, dtype: plan.storageDType(for: model)))))
         entries.append(("general.quantization_version", .uint32(quantizationVersion)))
         if let vocabulary {
             entries.append(contentsOf: vocabulary.metadata)
@@ -84,15 +78,18 @@ public enum GGUFExport {
         return entries
     }
 
-    /// Converts `model` into the GGUF file `path` (replaced only when `overwrite`).
+    /// Converts `model` into the GGUF file `path` (replaced only when `plan.replaceExisting`);
+    /// `progress` is called with each tensor's canonical name as its writing starts.
     /// - Returns: the tensors written.
     @discardableResult
-    public static func write(model: MPTModel, to path: String, options: ConversionOptions, overwrite: Bool) throws -> [PlannedTensor] {
-        let planned = try attributing(to: model.checkpoint.path) { try plan(model: model, options: options) }
+    public static func write(
+        model: MPTModel, to path: String, plan: OutputPlan, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws -> [PlannedTensor] {
+        let planned = try attributing(to: model.checkpoint.path) { try tensors(model: model, plan: plan) }
         let vocabulary = try vocabulary(model: model)
-        let name = URL(fileURLWithPath: modelDirectory(model)).standardizedFileURL.lastPathComponent
+        let name = URL(fileURLWithPath: model.checkpoint.directory).standardizedFileURL.lastPathComponent
         var writer = try GGUFWriter()
-        for (key, value) in try metadata(model: model, options: options, name: name, vocabulary: vocabulary) {
+        for (key, value) in try metadata(model: model, plan: plan, name: name, vocabulary: vocabulary) {
             try writer.addMetadata(key, value)
         }
         for item in planned {
@@ -102,9 +99,11 @@ public enum GGUFExport {
                 throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
             }
             let sourceName = model.sourceNames[item.tensor] ?? item.tensor.name
-            let threads = options.threads
-            let allowNonfinite = options.allowNonfinite
+            let threads = plan.threads
+            let allowNonfinite = plan.allowNonfinite
+            let canonicalName = item.tensor.name
             try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
+                progress(canonicalName)
                 try attributing(to: model.checkpoint.path) {
                     // LoRA-merged weights are computed here, one tensor at a time.
                     let view = try Dequantizer.denseView(source, name: sourceName)
@@ -114,7 +113,7 @@ public enum GGUFExport {
                 }
             }
         }
-        try writer.write(to: path, overwrite: overwrite, durable: options.durable)
+        try writer.write(to: path, overwrite: plan.replaceExisting, durable: plan.isDurable)
         return planned
     }
 

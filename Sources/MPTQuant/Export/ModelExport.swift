@@ -1,0 +1,54 @@
+import MPTCore
+import MPTFormats
+import MPTGraph
+
+/// The one conversion entry point: writes a model as its `OutputPlan` says, switching once into
+/// the safetensors, bitsandbytes or GGUF exporter.
+public enum ModelExport {
+    /// What a conversion wrote.
+    public enum Result: Sendable {
+        /// A safetensors model directory and the files in it.
+        case directory(files: [String])
+        /// A GGUF file and its tensors.
+        case ggufFile(tensors: [GGUFExport.PlannedTensor])
+
+        /// One line for the tools: the files written, or the tensor count by ggml type.
+        public var summary: String {
+            switch self {
+            case let .directory(files):
+                return files.joined(separator: ", ")
+            case let .ggufFile(tensors):
+                let types = Dictionary(grouping: tensors, by: { $0.type.description }).map { "\($0.value.count) \($0.key)" }.sorted()
+                return "\(tensors.count) tensors (\(types.joined(separator: ", ")))"
+            }
+        }
+    }
+
+    /// Converts `model` into `output` (a model directory, or a `.gguf` file) as `plan` says.
+    /// `progress` is called with each tensor's name as its writing starts. The output appears
+    /// only complete (written under a temporary name and renamed into place); errors name the file
+    /// they concern.
+    @discardableResult
+    public static func convert(
+        model: MPTModel, plan: OutputPlan, to output: String, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws -> Result {
+        switch (plan.format, plan.quant) {
+        case (.safetensors, .none):
+            return .directory(files: try SafetensorsExport.write(model: model, plan: plan, to: output, progress: progress))
+        case (.safetensors, .int8), (.safetensors, .nf4):
+            return .directory(files: try BitsAndBytesExport.writeDirectory(model: model, plan: plan, to: output, progress: progress))
+        case (.gguf, _):
+            return .ggufFile(tensors: try attributing(to: output) { try GGUFExport.write(model: model, to: output, plan: plan, progress: progress) })
+        case (.safetensors, .q8_0), (.safetensors, .q4_0):
+            // `OutputPlan.init` refuses these; kept as an error rather than a trap.
+            throw OutputPlanError.quantization(plan.quant, format: plan.format)
+        }
+    }
+
+    /// Blocks' linear weights — the tensors that quantization applies to (transformers + bitsandbytes
+    /// quantize every `nn.Linear` except the output head).
+    public static func isQuantizable(_ tensor: CanonicalTensor) -> Bool {
+        guard case let .block(_, kind, .weight) = tensor else { return false }
+        return kind == .wqkv || kind == .outProj || kind == .upProj || kind == .downProj
+    }
+}

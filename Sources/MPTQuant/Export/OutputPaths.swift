@@ -1,0 +1,52 @@
+import Foundation
+import MPTCore
+import MPTFormats
+
+/// Where a conversion may write, checked before the input is read.
+public enum OutputPaths {
+    /// Refuses outputs that would overwrite or live inside the input. A model directory input
+    /// keeps everything below it off limits; a single weights file (`model.gguf`) may get a
+    /// sibling output, but never one that replaces the file, its directory, or a file the
+    /// checkpoint reads next to it (config, tokenizer, other weights).
+    public static func check(input: String, output: String) throws {
+        let inputURL = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath()
+        let outputURL = resolvingSymlinksInExistingPrefix(output)
+        let inputPath = inputURL.path
+        let outputPath = outputURL.path
+        if outputPath == inputPath {
+            throw FileError(path: output, underlying: ConversionError.unsupported("output is the input; refusing to overwrite it"))
+        }
+        if inputPath.hasPrefix(outputPath + "/") {
+            throw FileError(path: output, underlying: ConversionError.unsupported("output contains the input \(inputPath); refusing to replace it"))
+        }
+        guard FileKind.of(inputPath) == .file else {
+            if outputPath.hasPrefix(inputPath + "/") {
+                throw FileError(path: output, underlying: ConversionError.unsupported("output lies inside the input directory \(inputPath); choose another place"))
+            }
+            return
+        }
+        let inputDirectory = Checkpoint.directory(of: inputPath)
+        let name = outputURL.lastPathComponent
+        let readsNextToWeights = name == "config.json" || name.hasPrefix("tokenizer") || name.hasSuffix(".safetensors")
+            || name.hasSuffix(".bin") || name.hasSuffix(".index.json")
+        if outputPath == inputDirectory
+            || (outputURL.deletingLastPathComponent().path == inputDirectory && readsNextToWeights) {
+            throw FileError(path: output, underlying: ConversionError.unsupported("output would replace part of the input in \(inputDirectory); choose another place"))
+        }
+    }
+
+    /// `path` made absolute, with symlinks resolved in its longest existing prefix: an output that
+    /// does not exist yet is still placed where it will really be written (a symlinked parent
+    /// pointing into the input counts as inside the input).
+    static func resolvingSymlinksInExistingPrefix(_ path: String) -> URL {
+        var existing = URL(fileURLWithPath: path).standardizedFileURL
+        var missing: [String] = []
+        while FileKind.of(existing.path) == .missing, existing.path != "/" {
+            missing.insert(existing.lastPathComponent, at: 0)
+            existing = existing.deletingLastPathComponent()
+        }
+        var resolved = existing.resolvingSymlinksInPath()
+        for component in missing { resolved.appendPathComponent(component) }
+        return resolved
+    }
+}

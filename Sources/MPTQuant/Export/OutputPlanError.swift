@@ -1,0 +1,31 @@
+/// Why an `OutputPlan` cannot be built. The messages speak of the output, not of command-line
+/// flags; the tools add their own wording.
+public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A quantization the format cannot hold (Q8_0/Q4_0 are GGUF types; int8/NF4 are bitsandbytes
+    /// safetensors layouts).
+    case quantization(QuantScheme, format: OutputFormat)
+    /// The format is written as one file and cannot be sharded.
+    case sharding(format: OutputFormat)
+    /// An NF4 block size outside 64…4096 or not a power of two.
+    case nf4Blocksize(Int)
+    /// A shard size that is not positive.
+    case shardSize(Int)
+    /// A thread count below 1.
+    case threads(Int)
+
+    public var description: String {
+        switch self {
+        case let .quantization(quant, format):
+            let home = (quant == .q8_0 || quant == .q4_0) ? "GGUF" : "safetensors (bitsandbytes layout)"
+            return "\(quant.rawValue) quantization is written as \(home), not \(format.rawValue)"
+        case let .sharding(format):
+            return "\(format.rawValue) output is a single file and cannot be sharded"
+        case let .nf4Blocksize(size):
+            return "NF4 block size \(size) is not a power of two from \(NF4Settings.blocksizes.lowerBound) to \(NF4Settings.blocksizes.upperBound)"
+        case let .shardSize(size):
+            return "shard size \(size) is not positive"
+        case let .threads(count):
+            return "\(count) worker threads: need at least 1"
+        }
+    }
+}
