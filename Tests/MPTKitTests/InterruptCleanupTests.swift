@@ -30,7 +30,7 @@ struct InterruptCleanupTests {
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
         let before = Self.snapshot(root + "/" + output)
         let probe = TemporaryWriteProbe(root: root, output: output)
-        let run = try ChildRun.tool("mpt-convert", [model, root + "/" + output] + arguments, interrupt: (after: 4, when: { probe.check() }))
+        let run = try ChildRun.tool("mpt-convert", [model, root + "/" + output] + arguments, interrupt: (after: 20, when: { probe.check() }))
         let context = "\(arguments)"
         #expect(probe.seen, "\(context): the conversion never started writing", sourceLocation: sourceLocation)
         #expect(run.signal == 0, "\(context): killed by signal \(run.signal)", sourceLocation: sourceLocation)

@@ -7,15 +7,17 @@ import Testing
 /// transformers declares for it.
 @Suite("Output config types")
 struct OutputConfigTypesTests {
+    /// Every model fixture but `mpt-4h-f32-bin-tied`, which is a loader test, not a convertible
+    /// model (its `extra.transposed` tensor is refused on purpose; `mpt-4h-f32-bin` is the same model).
     static let fixtures: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("models"))) ?? []
-        return names.sorted()
+        return names.sorted().filter { $0 != "mpt-4h-f32-bin-tied" }
     }()
 
     static let kinds: [[String]] = [["--dtype", "bf16"], ["--dtype", "f16"], ["--quant", "nf4"], ["--quant", "int8"]]
 
     @Test func everyFixtureIsCovered() {
-        #expect(Self.fixtures.count >= 12, "\(Self.fixtures)")
+        #expect(Self.fixtures.count >= 11, "\(Self.fixtures)")
     }
 
     @Test(arguments: fixtures)
