@@ -90,6 +90,9 @@ public final class OutputDirectory {
     private static func testPauseInSwap() {
         guard let text = ProcessInfo.processInfo.environment["MPTKIT_TEST_SWAP_PAUSE_MS"],
               let milliseconds = UInt32(text), milliseconds <= 60_000 else { return }
-        usleep(milliseconds * 1000)
+        // A signal may cut one sleep short: sleep until the whole pause has passed.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(milliseconds))
+        while clock.now < deadline { usleep(1000) }
     }
 }
