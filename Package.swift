@@ -50,6 +50,9 @@ let package = Package(
         .executableTarget(name: "mpt-verify", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-tokenize", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-generate", dependencies: ["MPTCLI"]),
+        // Test helper (not a product): runs one tool from a small address space and reports its
+        // exact peak memory (`ru_maxrss` from `wait4`); see Tests/ChildLauncher/main.swift.
+        .executableTarget(name: "mpt-test-child", path: "Tests/ChildLauncher"),
         .testTarget(name: "MPTKitTests", dependencies: [
             "MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference", "MPTCLI",
         ]),

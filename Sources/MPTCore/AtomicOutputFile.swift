@@ -193,14 +193,25 @@ public final class AtomicOutputFile {
     }
 }
 
-/// Temporary output files currently open, so a SIGINT handler can remove them before exiting.
+/// Temporary output files currently open, so a SIGINT handler can remove them before exiting,
+/// and old outputs moved aside while a `--force` commit swaps a new one in, so the handler can
+/// put an old output back if the new one is not in place yet: an interrupt never leaves neither.
 public final class TemporaryFileRegistry: @unchecked Sendable {
     /// The process-wide registry.
     public static let shared = TemporaryFileRegistry()
+    /// Recursive, so a commit can hold it (`holdingCleanup`) while it registers paths.
     private var lock = pthread_mutex_t()
     private var paths = Set<String>()
+    /// Displaced old output → the path it is restored to.
+    private var displaced: [String: String] = [:]
 
-    private init() { pthread_mutex_init(&lock, nil) }
+    private init() {
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
+        pthread_mutex_init(&lock, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+    }
 
     func register(_ path: String) {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
@@ -212,10 +223,35 @@ public final class TemporaryFileRegistry: @unchecked Sendable {
         paths.remove(path)
     }
 
-    /// Deletes every registered temporary file or directory (the signal cleanup calls this from
+    /// Records that the old output at `original` now lies at `aside`: the cleanup moves it back
+    /// unless something is at `original` again (the new output), and deletes it otherwise.
+    func registerDisplaced(_ aside: String, restoringTo original: String) {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        displaced[aside] = original
+    }
+
+    func unregisterDisplaced(_ aside: String) {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        displaced[aside] = nil
+    }
+
+    /// Runs `body` with the cleanup held off: a signal arriving meanwhile is acted on only after
+    /// `body` returns, so the renames of a commit are never interleaved with the cleanup.
+    func holdingCleanup<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        return try body()
+    }
+
+    /// Puts back every displaced old output whose place is empty (deleting the others), then
+    /// deletes every registered temporary file or directory (the signal cleanup calls this from
     /// its own thread, never from inside the signal handler).
     public func removeAll() {
         pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        for (aside, original) in displaced {
+            if access(original, F_OK) != 0, rename(aside, original) == 0 { continue }
+            removeTree(aside)
+        }
+        displaced.removeAll()
         for path in paths { removeTree(path) }
         paths.removeAll()
     }

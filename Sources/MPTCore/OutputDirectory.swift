@@ -43,24 +43,60 @@ public final class OutputDirectory {
     /// A path inside the temporary directory.
     public func file(_ name: String) -> String { temporaryPath + "/" + name }
 
-    /// Renames the finished directory into place (replacing an existing one when allowed).
+    /// Renames the finished directory into place (replacing an existing one when allowed). An
+    /// existing output is first moved aside and registered as displaced, and the two renames run
+    /// with the signal cleanup held off, so an interrupt leaves the old output or the new one,
+    /// never neither; the displaced old output is deleted last (by the cleanup if interrupted).
     public func commit() throws {
         let manager = FileManager.default
-        var displaced: String?
-        if manager.fileExists(atPath: path) {
-            guard replaceExisting else { throw CoreError.alreadyExists(path: path) }
-            let aside = temporaryPath + ".old"
-            try? manager.removeItem(atPath: aside)
-            try manager.moveItem(atPath: path, toPath: aside)
-            displaced = aside
+        let registry = TemporaryFileRegistry.shared
+        let displaced: String? = try registry.holdingCleanup {
+            var aside: String?
+            if manager.fileExists(atPath: path) {
+                guard replaceExisting else { throw CoreError.alreadyExists(path: path) }
+                let candidate = temporaryPath + ".old"
+                try? manager.removeItem(atPath: candidate)
+                do {
+                    try manager.moveItem(atPath: path, toPath: candidate)
+                } catch {
+                    throw CoreError.renameFailed(from: path, to: candidate, reason: error.localizedDescription)
+                }
+                registry.registerDisplaced(candidate, restoringTo: path)
+                aside = candidate
+                Self.testPauseInSwap()
+            }
+            do {
+                try manager.moveItem(atPath: temporaryPath, toPath: path)
+            } catch {
+                if let aside {
+                    try? manager.moveItem(atPath: aside, toPath: path)
+                    registry.unregisterDisplaced(aside)
+                }
+                throw CoreError.renameFailed(from: temporaryPath, to: path, reason: error.localizedDescription)
+            }
+            committed = true
+            registry.unregister(temporaryPath)
+            if let aside {
+                // The new output is in place: the old one is now only a leftover to delete.
+                registry.unregisterDisplaced(aside)
+                registry.register(aside)
+            }
+            return aside
         }
-        do {
-            try manager.moveItem(atPath: temporaryPath, toPath: path)
-        } catch {
-            if let displaced { try? manager.moveItem(atPath: displaced, toPath: path) }
-            throw CoreError.renameFailed(from: temporaryPath, to: path, reason: error.localizedDescription)
+        if let displaced {
+            try? manager.removeItem(atPath: displaced)
+            registry.unregister(displaced)
         }
-        committed = true
-        if let displaced { try? manager.removeItem(atPath: displaced) }
+    }
+
+    /// Test seam: `MPTKIT_TEST_SWAP_PAUSE_MS=N` sleeps N ms between moving the old output aside
+    /// and renaming the new one in, so a test can interrupt exactly there.
+    private static func testPauseInSwap() {
+        guard let text = ProcessInfo.processInfo.environment["MPTKIT_TEST_SWAP_PAUSE_MS"],
+              let milliseconds = UInt32(text), milliseconds <= 60_000 else { return }
+        // A signal may cut one sleep short: sleep until the whole pause has passed.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(milliseconds))
+        while clock.now < deadline { usleep(1000) }
     }
 }

@@ -5,10 +5,17 @@ extension MPTConfig {
     /// readers and transformers both load (transformers ignores biases/qk_ln it does not implement,
     /// so such models round-trip through MPTKit only). `extra` members are appended (e.g.
     /// `quantization_config`).
+    ///
+    /// Each member has the JSON type transformers' `MptConfig` / `MptAttentionConfig` declare
+    /// (`Fixtures/goldens/config_types/mpt_config_types.json`): transformers 5 validates them
+    /// strictly, so integers are written as integers (`alibi_bias_max: 8`, not `8.0`) and floats
+    /// always with a fraction or exponent. The one exception is a value no integer can hold (a
+    /// fractional `alibi_bias_max` or expansion ratio, possible only from other checkpoint
+    /// forms): it is written as the float it is rather than silently rounded.
     public func huggingFaceJSON(torchDtype: String, extra: [(key: String, value: JSONValue)] = []) -> JSONValue {
         var attention: [(key: String, value: JSONValue)] = [
             ("alibi", .bool(alibi)),
-            ("alibi_bias_max", .double(alibiBiasMax)),
+            ("alibi_bias_max", Self.integerIfWhole(alibiBiasMax)),
             ("attn_type", .string("multihead_attention")),
             ("clip_qkv", clipQKV.map(JSONValue.double) ?? .null),
             ("prefix_lm", .bool(false)),
@@ -37,5 +44,11 @@ extension MPTConfig {
         ]
         members.append(contentsOf: extra)
         return .object(members)
+    }
+
+    /// An integer JSON number when `value` is whole (and fits), else a float.
+    static func integerIfWhole(_ value: Double) -> JSONValue {
+        guard value.rounded() == value, let whole = Int(exactly: value) else { return .double(value) }
+        return .int(whole)
     }
 }

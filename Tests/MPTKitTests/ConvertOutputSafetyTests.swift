@@ -132,11 +132,11 @@ struct ConvertOutputSafetyTests {
         try Self.writeLargeModel(at: model)
         let output = root + "/out"
         // Interrupt once the temporary output directory holds a file being written (so the
-        // cleanup has something to remove; 3 s at the latest).
+        // cleanup has something to remove; 20 s at the latest, for a loaded machine).
         let sawTemporary = TemporaryOutputProbe(root: root, output: "out")
         let run = try ChildRun.tool(
             "mpt-convert", [model, output, "--dtype", "f16"],
-            interrupt: (after: 3, when: { sawTemporary.check() }))
+            interrupt: (after: 20, when: { sawTemporary.check() }))
         #expect(sawTemporary.seen, "the conversion never started writing")
         #expect(run.signal == 0, "killed by signal \(run.signal)")
         #expect(run.exitStatus == 130, "exit \(run.exitStatus): \(run.standardError)")

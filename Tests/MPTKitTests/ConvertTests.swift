@@ -31,8 +31,9 @@ import Testing
         #expect(config["torch_dtype"]?.stringValue == "bfloat16")
     }
 
-    /// NF4 and int8 outputs hold, for every block linear weight, exactly the components our
-    /// bitsandbytes-identical quantizer produces, named as transformers saves them.
+    /// NF4 and int8 outputs hold, for every block linear weight (all 12 of the fixture's), exactly
+    /// the components our bitsandbytes-identical quantizer produces, named as transformers saves
+    /// them, and no other tensor is quantized.
     @Test(arguments: ["nf4", "int8"])
     func quantizedOutputHoldsBitsAndBytesComponents(quant: String) throws {
         let (directory, output, run) = try convert("mpt-6h-clip-bf16", ["--quant", quant])
@@ -40,17 +41,32 @@ import Testing
         #expect(run.status == 0, "\(run.standardError)")
         let source = try MPTModel(checkpoint: try CheckpointLoader.open(TestPaths.model("mpt-6h-clip-bf16")))
         let converted = try SafetensorsFile.read(path: output + "/model.safetensors")
-        let weight = CanonicalTensor.block(1, .upProj, .weight)
-        let values = try Dequantizer.floats(try source.source(weight))
-        let components = quant == "nf4"
-            ? BitsAndBytesNF4.components(of: try BitsAndBytesNF4.quantize(values, shape: [384, 96], options: NF4Options(sourceDType: .bf16)))
-            : BitsAndBytesInt8.components(of: try BitsAndBytesInt8.quantize(values, rows: 384, columns: 96))
-        for component in components {
-            let stored = try #require(converted["transformer.blocks.1.ffn.up_proj." + component.name], "\(component.name)")
-            #expect(stored.dtype == component.dtype)
-            #expect(stored.shape.dims == component.shape)
-            #expect(try stored.contiguousBytes() == component.bytes, "\(component.name)")
+        let linears: [CanonicalTensor.BlockTensor] = [.wqkv, .outProj, .upProj, .downProj]
+        var checked = 0
+        for layer in 0..<source.config.nLayers {
+            for linear in linears {
+                let weight = CanonicalTensor.block(layer, linear, .weight)
+                let shape = weight.expectedShape(source.config)
+                let values = try Dequantizer.floats(try source.source(weight))
+                let components = quant == "nf4"
+                    ? BitsAndBytesNF4.components(of: try BitsAndBytesNF4.quantize(values, shape: shape, options: NF4Options(sourceDType: .bf16)))
+                    : BitsAndBytesInt8.components(of: try BitsAndBytesInt8.quantize(values, rows: shape[0], columns: shape[1]))
+                #expect(!components.isEmpty)
+                let module = String(weight.name.dropLast(".weight".count))
+                for component in components {
+                    let stored = try #require(converted[module + "." + component.name], "\(module).\(component.name)")
+                    #expect(stored.dtype == component.dtype, "\(module).\(component.name)")
+                    #expect(stored.shape.dims == component.shape, "\(module).\(component.name)")
+                    #expect(try stored.contiguousBytes() == component.bytes, "\(module).\(component.name)")
+                }
+                checked += 1
+            }
         }
+        // 3 layers × 4 linears, and no other tensor of the output is quantized.
+        #expect(checked == 12)
+        let marker = quant == "nf4" ? ".weight.absmax" : ".SCB"
+        let quantizedModules = converted.names.filter { $0.hasSuffix(marker) }
+        #expect(quantizedModules.count == checked, "\(quantizedModules.sorted())")
         let config = try #require(try CheckpointLoader.readConfig(output + "/config.json", required: true))
         #expect(config["quantization_config"]?["quant_method"]?.stringValue == "bitsandbytes")
         #expect(config["quantization_config"]?[quant == "nf4" ? "load_in_4bit" : "load_in_8bit"]?.boolValue == true)

@@ -116,16 +116,38 @@ private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
     }
 }
 
-@Test func nonFiniteInputsDoNotTrapAndKernelsAgreeOnFiniteBlocks() throws {
-    var values = [Float](repeating: 0.25, count: 96)
-    values[3] = .nan
-    values[40] = .infinity
-    values[70] = -.infinity
+/// Blocks holding NaN or ±infinity do not trap; the scalar and SIMD kernels write the same bytes
+/// for every block, finite or holding NaN or ±infinity, and restore the same values from the
+/// same bytes; the finite blocks around the poisoned ones come out as they do alone.
+@Test func nonFiniteInputsDoNotTrapAndKernelsAgreeOnEveryBlock() throws {
+    let finite: [Float] = (0..<32).map { Float($0 - 16) / 8 }
+    var values: [Float] = []
+    for poison: Float? in [nil, .nan, nil, .infinity, -.infinity, nil] {
+        var block = finite
+        if let poison { block[5] = poison }
+        values += block
+    }
+    let finiteBlocks = [0, 2, 5]
     for type in GGMLQuantizer.supportedTypes {
-        for kernel in KernelVariant.allCases {
-            let bytes = try GGMLQuantizer.quantize(values, as: type, kernel: kernel)
-            #expect(bytes.count == 3 * type.typeSize)
-            _ = try GGMLQuantizer.dequantize(bytes, as: type, kernel: kernel)
+        let scalar = try GGMLQuantizer.quantize(values, as: type, kernel: .scalar)
+        let simd = try GGMLQuantizer.quantize(values, as: type, kernel: .simd)
+        #expect(scalar.count == 6 * type.typeSize)
+        func block(_ bytes: [UInt8], _ index: Int) -> [UInt8] { Array(bytes[(index * type.typeSize)..<((index + 1) * type.typeSize)]) }
+        for index in [0, 2, 3, 4, 5] {
+            #expect(block(scalar, index) == block(simd, index), "\(type) block \(index): scalar and SIMD bytes differ")
+        }
+        // Block 1 holds a NaN: the SIMD kernel hands it to the scalar twin (ggml's sequential MAX).
+        #expect(block(scalar, 1) == block(simd, 1), "\(type) NaN block: scalar and SIMD bytes differ")
+        let alone = try GGMLQuantizer.quantize(finite, as: type, kernel: .scalar)
+        for block in finiteBlocks {
+            #expect(Array(scalar[(block * type.typeSize)..<((block + 1) * type.typeSize)]) == alone, "\(type) block \(block)")
+        }
+        let restoredScalar = try GGMLQuantizer.dequantize(scalar, as: type, kernel: .scalar)
+        let restoredSIMD = try GGMLQuantizer.dequantize(scalar, as: type, kernel: .simd)
+        #expect(sameFloats(restoredScalar, restoredSIMD), "\(type): scalar and SIMD values differ")
+        let restoredAlone = try GGMLQuantizer.dequantize(alone, as: type, kernel: .scalar)
+        for block in finiteBlocks {
+            #expect(sameFloats(Array(restoredScalar[(block * 32)..<((block + 1) * 32)]), restoredAlone), "\(type) block \(block)")
         }
     }
 }

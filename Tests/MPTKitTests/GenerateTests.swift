@@ -126,27 +126,31 @@ import Testing
     }
 
     /// Greedy ids equal HF transformers' `generate(do_sample=False)` (its own KV cache) on the
-    /// tokenizer fixture for three prompts (golden: Fixtures/scripts/hf_greedy_golden.py; the
-    /// smallest top-2 margin along these trajectories is 0.0077 logits, far above float32 noise).
+    /// tokenizer fixture for three prompts, all 32 golden ids of each (golden:
+    /// Fixtures/scripts/hf_greedy_golden.py; the smallest top-2 margin along these trajectories is
+    /// 0.0077 logits, far above float32 noise).
     @Test func greedyMatchesTransformers() throws {
         let golden = try JSONParser.parse(try String(contentsOfFile: TestPaths.fixture("goldens/generate/hf_greedy_mpt-neox-tok-f16.json"), encoding: .utf8))
         let cases = try #require(golden["cases"]?.arrayValue)
+        let length = try #require(golden["max_new_tokens"]?.intValue)
         #expect(cases.count == 3)
+        #expect(length == 32)
         let decoder = try GreedyDecoder(preparing: try forward("mpt-neox-tok-f16"))
-        for entry in cases.dropFirst() {
+        for entry in cases {
             let prompt = try #require(entry["prompt_ids"]?.arrayValue).compactMap(\.intValue)
             let expected = try #require(entry["generated"]?.arrayValue).compactMap(\.intValue)
-            #expect(try decoder.generate(prompt: prompt, count: 10).generated == Array(expected.prefix(10)))
+            #expect(expected.count == length)
+            #expect(try decoder.generate(prompt: prompt, count: length).generated == expected)
         }
         // The first case through the tool: text prompt in, the prompt then the continuation out.
         let first = try #require(cases.first)
         let text = try #require(first["prompt"]?.stringValue)
         let expected = try #require(first["generated"]?.arrayValue).compactMap(\.intValue)
-        let run = try runTool("mpt-generate", [TestPaths.model("mpt-neox-tok-f16"), "--prompt", text, "--max-tokens", "10", "--print-ids"])
+        let run = try runTool("mpt-generate", [TestPaths.model("mpt-neox-tok-f16"), "--prompt", text, "--max-tokens", String(length), "--print-ids"])
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.hasPrefix(text))
         let lines = run.standardOutput.split(separator: "\n")
-        #expect(lines.last.map(String.init) == expected.prefix(10).map(String.init).joined(separator: ","))
+        #expect(lines.last.map(String.init) == expected.map(String.init).joined(separator: ","))
     }
 
     /// Without a tokenizer, `--tokens` in gives ids out: the prompt ids then the library's greedy ids.

@@ -32,11 +32,23 @@ struct HostileCorpusTests {
     func everyToolRejectsHostileFile(_ path: String) throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        expectCleanRejection(try ChildRun.tool("mpt-inspect", [path]), naming: path)
-        expectCleanRejection(try ChildRun.tool("mpt-verify", [path]), naming: path)
+        for (tool, arguments) in Self.readers(of: path) {
+            expectCleanRejection(try ChildRun.tool(tool, arguments), naming: path)
+        }
         let output = directory + "/out"
         expectCleanRejection(try ChildRun.tool("mpt-convert", [path, output]), naming: path)
         expectNothingLeft(in: directory, output: "out")
+    }
+
+    /// Every tool that reads a model or tokenizer file, with arguments that make it read `path`
+    /// (mpt-convert, which also writes, is run separately).
+    static func readers(of path: String) -> [(String, [String])] {
+        [
+            ("mpt-inspect", [path]),
+            ("mpt-verify", [path]),
+            ("mpt-generate", [path, "--tokens", "1,2", "--max-tokens", "1"]),
+            ("mpt-tokenize", [path, "--text", "hi"]),
+        ]
     }
 
     /// The two hostile controls are accepted (so the rejections above are about the files).
@@ -75,23 +87,14 @@ struct HostileCorpusTests {
         for (index, offset) in offsets.enumerated() {
             try Data(bytes[0..<offset]).write(to: URL(fileURLWithPath: path))
             expectCleanRejection(try ChildRun.tool("mpt-inspect", [path]), naming: path, note: "cut at \(offset)")
+            if index % 4 == 1 {
+                for (tool, arguments) in Self.readers(of: path).dropFirst() where tool != "mpt-tokenize" {
+                    expectCleanRejection(try ChildRun.tool(tool, arguments), naming: path, note: "cut at \(offset)")
+                }
+            }
             if index % 4 == 0 {
                 expectCleanRejection(try ChildRun.tool("mpt-convert", [path, directory + "/out"]), naming: path, note: "cut at \(offset)")
                 expectNothingLeft(in: directory, output: "out", keeping: ["in"])
-            }
-        }
-    }
-
-    /// No tool reads GGUF yet, so the GGUF reader is checked in process: every truncation throws.
-    @Test func truncatedGGUFIsRejectedByTheReader() throws {
-        let source = TestPaths.fixture("goldens/ggml/peer.gguf")
-        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: source)))
-        let whole = try GGUFFile.parse(ByteStorage(copying: bytes, origin: source))
-        #expect(!whole.tensors.isEmpty)
-        let lastTensorEnd = whole.tensors.map { whole.byteRange(of: $0).upperBound }.max() ?? bytes.count
-        for offset in Self.truncationOffsets(size: lastTensorEnd) {
-            #expect(throws: (any Error).self, "cut at \(offset)") {
-                try GGUFFile.parse(ByteStorage(copying: bytes[0..<offset], origin: "cut"))
             }
         }
     }
@@ -184,26 +187,5 @@ struct HostileCorpusTests {
             #expect(run.standardError.contains(poisoned), "\(run.standardError)")
             expectNothingLeft(in: directory, output: "out", keeping: ["model"])
         }
-    }
-
-    // MARK: expectations
-
-    func expectCleanRejection(_ run: ChildRun, naming path: String, note: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
-        let context = "\(run.tool) \(path) \(note)"
-        #expect(run.signal == 0, "\(context): killed by signal \(run.signal)", sourceLocation: sourceLocation)
-        #expect(run.exitStatus == 2, "\(context): exit \(run.exitStatus), stderr: \(run.standardError)", sourceLocation: sourceLocation)
-        let lines = run.standardError.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
-        #expect(lines.count == 1, "\(context): \(lines.count) stderr lines: \(run.standardError)", sourceLocation: sourceLocation)
-        #expect(run.standardError.hasSuffix("\n"), "\(context): stderr not one terminated line", sourceLocation: sourceLocation)
-        #expect(lines.first?.contains(path) == true, "\(context): stderr does not name the file: \(run.standardError)", sourceLocation: sourceLocation)
-        #expect(run.seconds < Self.timeLimit, "\(context): took \(run.seconds) s", sourceLocation: sourceLocation)
-        #expect(run.peakMemory <= Self.memoryLimit, "\(context): peak RSS \(run.peakMemory >> 20) MiB", sourceLocation: sourceLocation)
-    }
-
-    /// Neither `output` nor any `.output.tmp-*` exists in `directory` (other than `keeping`).
-    func expectNothingLeft(in directory: String, output: String, keeping: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) {
-        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-        let left = names.subtracting(keeping).filter { $0 == output || $0.hasPrefix(".") || $0.hasPrefix(output) }
-        #expect(left.isEmpty, "left behind in \(directory): \(left.sorted())", sourceLocation: sourceLocation)
     }
 }

@@ -34,6 +34,9 @@ enum GGMLQ4_0: GGMLBlockFormat {
     /// (generic `SIMD8` helpers compiled to calls per vector here).
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         let amax = GGMLBlockBits.absoluteMax32(values)
+        // A NaN wins the bit-pattern maximum, but ggml's sequential `MAX` lets later values
+        // replace it: such a block takes the scalar twin, so both write the same bytes.
+        guard !amax.isNaN else { return quantizeBlockScalar(values, into: block) }
         let signedMax: Float = amax > 0 ? values[GGMLBlockBits.firstIndex32(ofMagnitude: amax, in: values)] : 0
         let scale = signedMax / -8
         let inverse: Float = scale != 0 ? 1 / scale : 0

@@ -14,7 +14,8 @@ public protocol WeightProvider: Sendable {
 }
 
 /// Reads weights from a `TensorCollection` whose names are produced by `name` (the canonical
-/// Hugging Face names by default), converting any float dtype to `Float`.
+/// Hugging Face names by default), converting any float dtype to `Float`. A weight holding NaN or
+/// ±infinity throws `NonFiniteWeight`.
 public struct CollectionWeightProvider: WeightProvider {
     /// The tensors.
     public let collection: TensorCollection
@@ -29,6 +30,8 @@ public struct CollectionWeightProvider: WeightProvider {
     public func floats(_ tensor: CanonicalTensor) throws -> [Float] {
         let key = name(tensor)
         guard let view = collection[key] else { throw ReferenceError.missingTensor(key) }
-        return try view.floats()
+        let values = try view.floats()
+        try NonFiniteWeight.check(values, tensor: tensor)
+        return values
     }
 }
