@@ -23,6 +23,8 @@ public struct VerifyCommand: ParsableCommand {
                                                          merge a LoRA adapter in memory, then compare
         mpt-verify REF CANDIDATE --generate 32           also greedy-decode 32 tokens on both; passing then
                                                          also needs enough leading tokens to agree
+        mpt-verify REF CANDIDATE --text-file T --ctx 512 score a text as llama-perplexity --kl-divergence does
+        mpt-verify CANDIDATE --kl-base BASE.kld           score against llama-perplexity's --kl-divergence-base file
         Without --tokens or a prompt, a fixed sequence is used: (i*7919+11) mod vocab for i = 0..<32.
         """)
 
@@ -62,6 +64,18 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "Leading generated tokens that must agree to pass (default depends on the candidate's kind).")
     var minAgree: Int?
 
+    @Option(help: "Score this UTF-8 text with both models as llama-perplexity --kl-divergence does (needs CANDIDATE).")
+    var textFile: String?
+
+    @Option(help: "llama-perplexity --kl-divergence-base file: score the model against it on the file's own tokens.")
+    var klBase: String?
+
+    @Option(help: "Tokens per scored chunk with --text-file (llama-perplexity's -c).")
+    var ctx: Int = 512
+
+    @Option(help: "Score at most this many chunks (default: every whole chunk of the text).")
+    var chunks: Int?
+
     @OptionGroup var threading: ThreadOptions
 
     @OptionGroup var output: JSONOutputOption
@@ -82,6 +96,7 @@ public struct VerifyCommand: ParsableCommand {
         }
         if let minAgree, minAgree < 0 { throw ValidationError("--min-agree must be 0 or more") }
         if let maxRelL2, !(maxRelL2 >= 0) { throw ValidationError("--max-rel-l2 must be a non-negative number") }
+        try validateScoring()
     }
 
     public func run() throws {
@@ -93,6 +108,7 @@ public struct VerifyCommand: ParsableCommand {
     }
 
     private func verify() throws -> Bool {
+        if isScoring { return try score() }
         let referenceModel = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
         let candidateModel = try candidate.map { try ModelLoading.model(at: $0) }
         let config = referenceModel.config

@@ -1,0 +1,64 @@
+import ArgumentParser
+import MPTCore
+import MPTFormats
+import MPTGraph
+import MPTReference
+
+/// `mpt-verify … --text-file` and `--kl-base`: text scoring in llama-perplexity's way.
+extension VerifyCommand {
+    var isScoring: Bool { textFile != nil || klBase != nil }
+
+    func validateScoring() throws {
+        guard isScoring else { return }
+        if textFile != nil && klBase != nil { throw ValidationError("give either --text-file or --kl-base, not both") }
+        if textFile != nil && candidate == nil { throw ValidationError("--text-file needs a CANDIDATE model to compare with REF") }
+        if klBase != nil && candidate != nil { throw ValidationError("--kl-base scores one model: give no CANDIDATE") }
+        if tokens != nil || prompt != nil || promptFile != nil || referenceLogits != nil || generate != nil || dumpLogits != nil {
+            throw ValidationError("--text-file and --kl-base take no --tokens, --prompt, --generate, --dump-logits or --reference-logits")
+        }
+        if precision != .f32 { throw ValidationError("text scoring runs in f32") }
+        guard ctx >= 4 else { throw ValidationError("--ctx must be at least 4") }
+        if let chunks, chunks < 1 { throw ValidationError("--chunks must be 1 or more") }
+    }
+
+    /// Runs the scoring and prints the statistics; scoring reports, it does not judge (exit 0).
+    func score() throws -> Bool {
+        let model = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
+        let summary: KLDivergenceSummary
+        let used: (context: Int, chunks: Int)
+        let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threading.threads)
+        if let klBase {
+            let base = try attributing(to: klBase) { try KLBaseFile(path: klBase) }
+            let count = min(chunks ?? base.chunks, base.chunks)
+            summary = try attributing(to: reference) { try TextScorer.score(base: base, candidate: forward, bos: nil, chunks: count) }
+            used = (base.context, count)
+        } else if let textFile, let candidate {
+            let candidateModel = try ModelLoading.model(at: candidate)
+            guard candidateModel.config.vocabSize == model.config.vocabSize else {
+                throw FileError(path: candidate, underlying: VerifyFailure.vocabularyMismatch(
+                    candidate: candidateModel.config.vocabSize, reference: model.config.vocabSize))
+            }
+            guard ctx <= model.config.maxSeqLen || !model.config.learnedPositionEmbedding else {
+                throw ValidationError("--ctx \(ctx) exceeds the model's max_seq_len \(model.config.maxSeqLen)")
+            }
+            guard let tokenizerPath = model.checkpoint.tokenizerPath ?? candidateModel.checkpoint.tokenizerPath else {
+                throw TokenizerLoading.Failure.noTokenizer(model: reference)
+            }
+            let text = try TokenizerLoading.text(ofFile: textFile)
+            let ids = try TokenizerLoading.tokenizer(at: tokenizerPath).encode(text).map(Int.init)
+            let plan = try attributing(to: textFile) { try TextChunking(tokenCount: ids.count, context: ctx, limit: chunks) }
+            let other = try MPTForward(config: candidateModel.config, weights: ModelWeightProvider(model: candidateModel), threads: threading.threads)
+            let line = ProgressLine(total: plan.chunks)
+            summary = try TextScorer.score(reference: forward, candidate: other, tokens: ids, chunking: plan, bos: nil) { done, total in line.step("chunk \(done)/\(total)") }
+            line.finish()
+            used = (plan.context, plan.chunks)
+        } else {
+            throw ValidationError("nothing to score")
+        }
+        let report = TextScoreReport(
+            reference: klBase ?? reference, candidate: klBase == nil ? (candidate ?? "") : reference,
+            context: used.context, chunks: used.chunks, summary: summary)
+        print(output.json ? report.json() : report.text(), terminator: "")
+        return true
+    }
+}
