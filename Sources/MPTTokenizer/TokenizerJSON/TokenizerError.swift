@@ -1,6 +1,9 @@
-/// Why a `tokenizer.json` cannot be used by `BPETokenizer`.
-public enum BPETokenizerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The file is larger than the reader accepts.
+import MPTFormats
+
+/// Why a `tokenizer.json` cannot be read or used. Every reader of the file throws this one type;
+/// readers given a path wrap it in `FileError`, so it prints as `path: problem` on one line.
+public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file is larger than `TokenizerLimits.maxFileBytes`.
     case fileTooLarge(bytes: Int, limit: Int)
     /// The file is not valid JSON (or nests too deeply).
     case invalidJSON(JSONError)
@@ -20,33 +23,40 @@ public enum BPETokenizerError: Error, Sendable, Equatable, CustomStringConvertib
     case mergeTokenNotInVocab(index: Int, token: String)
     /// The unknown token is not in the vocab.
     case unknownTokenNotInVocab(String)
-    /// An added token's id would exceed the supported range.
+    /// An added token's id would reach `TokenizerLimits.idLimit`.
     case tooManyTokens(limit: Int)
 
     public var description: String {
         switch self {
         case let .fileTooLarge(bytes, limit):
-            return "tokenizer.json is \(bytes) bytes, more than the \(limit)-byte limit"
+            return "tokenizer file is \(bytes) bytes, more than the \(limit)-byte limit"
         case let .invalidJSON(error):
-            return "tokenizer.json is not valid JSON: \(error)"
+            return "tokenizer file is not valid JSON: \(error)"
         case let .missingKey(key):
-            return "tokenizer.json has no '\(key)'"
+            return "tokenizer has no '\(key)'"
         case let .wrongType(key, expected, found):
-            return "tokenizer.json '\(key)' should be \(expected) but is \(found)"
+            return "tokenizer '\(key)' should be \(expected) but is \(found)"
         case let .unsupported(key, value):
-            return "tokenizer.json '\(key)' = \(value) is not supported (byte-level BPE only)"
+            return "tokenizer '\(key)' = \(value) is not supported (byte-level BPE only)"
         case let .invalidTokenID(token, limit):
-            return "tokenizer.json vocab entry '\(token)' has an id that is not an integer in 0..<\(limit)"
+            return "tokenizer vocab entry \(Self.shown(token)) has an id that is not an integer in 0..<\(limit)"
         case let .duplicateTokenID(id, first, second):
-            return "tokenizer.json vocab gives id \(id) to both '\(first)' and '\(second)'"
+            return "tokenizer vocab gives id \(id) to both \(Self.shown(first)) and \(Self.shown(second))"
         case let .malformedMerge(index):
-            return "tokenizer.json merge \(index) is not a pair of tokens"
+            return "tokenizer merge \(index) is not a pair of tokens"
         case let .mergeTokenNotInVocab(index, token):
-            return "tokenizer.json merge \(index) uses '\(token)', which is not in the vocab"
+            return "tokenizer merge \(index) uses \(Self.shown(token)), which is not in the vocab"
         case let .unknownTokenNotInVocab(token):
-            return "tokenizer.json unk_token '\(token)' is not in the vocab"
+            return "tokenizer unk_token \(Self.shown(token)) is not in the vocab"
         case let .tooManyTokens(limit):
-            return "tokenizer.json has token ids beyond the supported \(limit)"
+            return "tokenizer has token ids beyond the supported \(limit)"
         }
+    }
+
+    /// A token from the file as a quoted, escaped literal of at most 40 characters, so a
+    /// message stays on one line whatever the token holds.
+    static func shown(_ token: String) -> String {
+        let head = String(reflecting: String(token.prefix(40)))
+        return token.count > 40 ? head + "…" : head
     }
 }
