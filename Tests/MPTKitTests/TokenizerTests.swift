@@ -228,6 +228,23 @@ private enum NeoX {
         #expect(error { try BPETokenizer(tokenizerJSON: deep) } == .invalidJSON(.tooDeep(limit: JSONParser.defaultMaxDepth)))
     }
 
+    @Test func errorsNameTheFileOnOneLine() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/tokenizer.json"
+        let json = #"{"pre_tokenizer":{"type":"ByteLevel"},"model":{"vocab":{"line\nbreak":-3},"merges":[]}}"#
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(json.utf8)))
+        #expect(error { try BPETokenizer(contentsOf: path) } == .invalidTokenID(token: "line\nbreak", limit: TokenizerLimits.default.idLimit))
+        do {
+            _ = try TokenizerJSON.read(path: path)
+            Issue.record("a negative id was accepted")
+        } catch {
+            let text = String(describing: error)
+            #expect(text == path + #": tokenizer vocab entry "line\nbreak" has an id that is not an integer in 0..<2097152"#)
+            #expect(!text.contains("\n"))
+        }
+    }
+
     @Test func hugeFileIsRefusedBeforeReading() throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -2,8 +2,11 @@ import MPTFormats
 
 /// A declared `normalizer`: NFC, a sequence of normalizers, or another kind (by its `type`).
 public indirect enum TokenizerNormalizer: Sendable, Equatable {
+    /// `NFC`: Unicode canonical composition.
     case nfc
+    /// `Sequence`: its `normalizers`, applied in order (null members dropped).
     case sequence([TokenizerNormalizer])
+    /// Any other `type`, kept by name for the user to refuse.
     case other(type: String)
 
     /// The declaration's `type` name.
@@ -35,7 +38,9 @@ public indirect enum TokenizerNormalizer: Sendable, Equatable {
 public indirect enum TokenizerPreTokenizer: Sendable, Equatable {
     /// `ByteLevel`; `add_prefix_space` and `use_regex` default to true, as in HF.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
+    /// `Sequence`: its `pretokenizers`, applied in order (null members dropped).
     case sequence([TokenizerPreTokenizer])
+    /// Any other `type`, kept by name for the user to refuse.
     case other(type: String)
 
     /// The declaration's `type` name.
