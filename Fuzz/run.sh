@@ -12,6 +12,9 @@ SECONDS_PER_TARGET=${1:-60}
 [ $# -gt 0 ] && shift
 TARGETS=${*:-"safetensors zip pickle gguf config tokenizer"}
 OUT=Fuzz/.build
+# Swift's own crash backtracer would take the trap signal first and exit without libFuzzer
+# writing the crashing input; leave crashes to libFuzzer.
+export SWIFT_BACKTRACE=enable=no
 Fuzz/build.sh $TARGETS || exit 2
 
 seed() {
