@@ -22,7 +22,7 @@ let package = Package(
         .executable(name: "mpt-inspect", targets: ["mpt-inspect"]),
         .executable(name: "mpt-tokenize", targets: ["mpt-tokenize"]),
         .executable(name: "mpt-generate", targets: ["mpt-generate"]),
-        .library(name: "MPTKit", targets: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference"]),
+        .library(name: "MPTKit", targets: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,15 +34,17 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: on-disk formats, no MPT knowledge.
         .target(name: "MPTFormats", dependencies: ["MPTCore", "CZlib"]),
-        // Layer 3: MPT config + canonical names + shape validation.
+        // Layer 3: byte-level BPE tokenizer and the one reader of tokenizer.json.
+        .target(name: "MPTTokenizer", dependencies: ["MPTCore", "MPTFormats"]),
+        // Layer 4: MPT config + canonical names + shape validation.
         .target(name: "MPTGraph", dependencies: ["MPTCore", "MPTFormats"]),
-        // Layer 4: quantizers.
-        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTGraph"], swiftSettings: kernelSettings),
-        // Layer 5: forward pass + parity metrics.
+        // Layer 5: quantizers.
+        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph"], swiftSettings: kernelSettings),
+        // Layer 6: forward pass + parity metrics.
         .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant"], swiftSettings: kernelSettings),
         // Shared CLI plumbing (argument groups, error reporting, exit codes).
         .target(name: "MPTCLI", dependencies: [
-            "MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference",
+            "MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mpt-inspect", dependencies: ["MPTCLI"]),
@@ -54,7 +56,7 @@ let package = Package(
         // exact peak memory (`ru_maxrss` from `wait4`); see Tests/ChildLauncher/main.swift.
         .executableTarget(name: "mpt-test-child", path: "Tests/ChildLauncher"),
         .testTarget(name: "MPTKitTests", dependencies: [
-            "MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTReference", "MPTCLI",
+            "MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference", "MPTCLI",
         ]),
     ]
 )

@@ -3,10 +3,12 @@
   seeds/pickle/*.pkl          data.pkl of every fixture .bin (torch zip) file, uncompressed
   seeds/safetensors/*.st      a tiny MPT (d_model 8, 2 heads, 1 layer, vocab 16) matching FuzzSafetensors' config
   seeds/gguf/*.gguf           small GGUF files with every metadata type, nested arrays, F32/F16/Q8_0 tensors
+  seeds/tokenizer/*.json      tiny byte-level BPE tokenizer.json files covering every option the reader knows
 
 Usage: python3 Fuzz/make_seeds.py   (from the package root; needs numpy, safetensors, gguf)
 """
 import glob
+import json
 import os
 import zipfile
 
@@ -86,7 +88,85 @@ def gguf_files():
     writer.close()
 
 
+def byte_alphabet():
+    """GPT-2's bytes_to_unicode: byte -> the printable character standing for it."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    chars, extra = {}, 0
+    for byte in range(256):
+        if byte in keep:
+            chars[byte] = chr(byte)
+        else:
+            chars[byte] = chr(256 + extra)
+            extra += 1
+    return chars
+
+
+def tokenizers():
+    out = os.path.join(SEEDS, "tokenizer")
+    os.makedirs(out, exist_ok=True)
+    alphabet = byte_alphabet()
+
+    def model(byte_range, words, pairs=False, **options):
+        vocab = {alphabet[b]: i for i, b in enumerate(byte_range)}
+        merges = []
+        for left, right in words:
+            merged = left + right
+            for token in (left, right, merged):
+                vocab.setdefault(token, len(vocab))
+            merges.append([left, right] if pairs else left + " " + right)
+        fields = dict(type="BPE", dropout=None, unk_token=None, continuing_subword_prefix=None, end_of_word_suffix=None,
+                      fuse_unk=False, byte_fallback=False, vocab=vocab, merges=merges)
+        fields.update(options)
+        return fields
+
+    def added(id, content, special=False, **flags):
+        entry = dict(id=id, content=content, single_word=False, lstrip=False, rstrip=False, normalized=not special, special=special)
+        entry.update(flags)
+        return entry
+
+    words = [("\u0120", "t"), ("h", "e"), ("\u0120t", "he"), ("i", "n"), ("in", "g"), ("l", "l"), ("he", "ll"), ("hell", "o"),
+             ("\u0120", "a"), ("\u010a", "\u010a"), ("\u0120", "\u0120")]
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    full = dict(version="1.0", truncation=None, padding=None,
+                added_tokens=[added(0, "<|endoftext|>", special=True), added(300, "<pad>", special=True, normalized=False),
+                              added(301, "[MASK]", lstrip=True, single_word=True), added(302, "  "), added(303, "caf\u00e9", rstrip=True)],
+                normalizer={"type": "NFC"}, pre_tokenizer=byte_level, post_processor=byte_level, decoder=byte_level,
+                model=model(range(256), words))
+    ascii_only = dict(version="1.0", truncation=None, padding=None,
+                      added_tokens=[added(0, "<unk>", special=True), added(1, "</s>", special=True, rstrip=True)],
+                      normalizer={"type": "Sequence", "normalizers": [{"type": "NFC"}]},
+                      pre_tokenizer={"type": "Sequence", "pretokenizers": [dict(byte_level, add_prefix_space=True)]},
+                      post_processor=None, decoder=None,
+                      model=model(range(0x20, 0x7F), words[1:8], pairs=True, unk_token="<unk>", fuse_unk=True))
+    ascii_only["model"]["vocab"] = {"<unk>": 0, **{k: v + 1 for k, v in ascii_only["model"]["vocab"].items()}}
+    template = dict(version="1.0", truncation=None, padding=None,
+                    added_tokens=[added(0, "<s>", special=True), added(1, "</s>", special=True)],
+                    normalizer=None, pre_tokenizer=dict(byte_level, use_regex=False),
+                    post_processor={"type": "Sequence", "processors": [byte_level, {
+                        "type": "TemplateProcessing",
+                        "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                                   {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+                        "pair": [], "special_tokens": {}}]},
+                    decoder=byte_level, model=model(range(0x61, 0x7B), words[1:4]))
+    template["model"]["vocab"] = {"<s>": 0, "</s>": 1, **{k: v + 2 for k, v in template["model"]["vocab"].items()}}
+    def number(document):
+        """Writes the ids HF assigns: a vocab token keeps its id, a new one comes after the vocab."""
+        vocab = document["model"]["vocab"]
+        next_id = len(vocab)
+        for entry in document["added_tokens"]:
+            if entry["content"] in vocab:
+                entry["id"] = vocab[entry["content"]]
+            else:
+                entry["id"], next_id = next_id, next_id + 1
+        return document
+
+    for name, document in [("bytelevel-nfc", full), ("sequence-unk-prefix", ascii_only), ("template-post", template)]:
+        with open(os.path.join(out, name + ".json"), "w", encoding="utf-8") as handle:
+            json.dump(number(document), handle, ensure_ascii=False, separators=(",", ":"))
+
+
 if __name__ == "__main__":
     pickles()
     tiny_safetensors()
     gguf_files()
+    tokenizers()

@@ -10,8 +10,11 @@ set -u
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-"safetensors zip pickle gguf config"}
+TARGETS=${*:-"safetensors zip pickle gguf config tokenizer"}
 OUT=Fuzz/.build
+# Swift's own crash backtracer would take the trap signal first and exit without libFuzzer
+# writing the crashing input; leave crashes to libFuzzer.
+export SWIFT_BACKTRACE=enable=no
 Fuzz/build.sh $TARGETS || exit 2
 
 seed() {
@@ -22,6 +25,7 @@ seed() {
         pickle) set -- ;;
         gguf) set -- Fixtures/goldens/ggml/*.gguf ;;
         config) set -- Fixtures/models/*/config.json Fixtures/models/*/*.index.json ;;
+        tokenizer) set -- ;; # the fixture tokenizer.json files exceed -max_len; seeds/tokenizer has small ones
     esac
     [ -d "Fuzz/seeds/$target" ] && set -- "$@" Fuzz/seeds/"$target"/*
     for file in "$@"; do

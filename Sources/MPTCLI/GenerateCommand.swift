@@ -3,6 +3,7 @@ import MPTCore
 import MPTFormats
 import MPTGraph
 import MPTReference
+import MPTTokenizer
 
 /// `mpt-generate MODEL --prompt "…" --max-tokens N`: greedy decoding with a key/value cache.
 public struct GenerateCommand: ParsableCommand {
@@ -12,9 +13,14 @@ public struct GenerateCommand: ParsableCommand {
         discussion: """
         mpt-generate MODEL --prompt "Once upon a time" --max-tokens 32
         mpt-generate MODEL --tokens 1147,434,2127 --max-tokens 8      ids in, ids out (no tokenizer needed)
-        Text needs a tokenizer.json in MODEL's directory (or --tokenizer). Generation always runs
-        --max-tokens steps (no stop token) unless max_seq_len is reached first. Weights are decoded
-        to float32 once and kept in memory when they total at most 4 GiB, else re-decoded every step.
+
+        Text needs a tokenizer.json in MODEL's directory (or --tokenizer). \
+        Generation stops at the tokenizer's end-of-text token (--ignore-eos to go on), \
+        after --max-tokens tokens, or at max_seq_len, whichever comes first \
+        (without a tokenizer there is no end-of-text token to stop at).
+
+        Weights are decoded to float32 once and kept in memory when they total at most 4 GiB, \
+        else re-decoded every step.
         """)
 
     @Argument(help: "Model directory or weights file (.safetensors, .bin, .gguf).")
@@ -62,18 +68,16 @@ public struct GenerateCommand: ParsableCommand {
             let loaded = try ModelLoading.model(at: model)
             let config = loaded.config
             let tokenizerPath = try tokenizer.map(TokenizerLoading.tokenizerPath(for:)) ?? loaded.checkpoint.tokenizerPath
-            let bpe = try tokenizerPath.map(TokenizerLoading.tokenizer(at:))
-            let ids = try input.ids(tokenizerPath: tokenizerPath, modelLabel: model, limit: config.maxSeqLen, tool: "mpt-generate") ?? []
+            let modelTokenizer = try tokenizerPath.map(ModelTokenizer.init(path:))
+            let ids = try input.ids(tokenizer: { modelTokenizer?.bpe }, modelLabel: model, limit: config.maxSeqLen, tool: "mpt-generate") ?? []
             try TokenSequence.validate(ids, vocab: config.vocabSize, maxLength: config.maxSeqLen)
             let count = GenerationRunning.cappedCount(maxTokens, promptLength: ids.count, config: config)
             if count < maxTokens {
                 printError("mpt-generate: note: stopping after \(count) tokens at max_seq_len \(config.maxSeqLen)")
             }
-            let output = StreamingText(tokenizer: bpe)
+            let output = StreamingText(tokenizer: modelTokenizer?.bpe)
             output.start(prompt: ids, text: prompt)
-            let endOfText = ignoreEos ? nil : try tokenizerPath.flatMap {
-                try TokenizerLoading.endOfTextID(tokenizerPath: $0, model: loaded)
-            }
+            let endOfText = ignoreEos ? nil : try modelTokenizer?.endOfTextID(model: loaded)
             let generated = try GenerationRunning.generate(
                 model: loaded, prompt: ids, count: count, threads: threads, stopTokens: Set(endOfText.map { [$0] } ?? [])
             ) {

@@ -2,6 +2,7 @@ import MPTCore
 import MPTFormats
 import MPTGraph
 import MPTReference
+import MPTTokenizer
 
 /// Greedy generation for the tools.
 enum GenerationRunning {

@@ -1,4 +1,4 @@
-import MPTFormats
+import MPTTokenizer
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import ArgumentParser
 import MPTCore
 import MPTFormats
 import MPTReference
+import MPTTokenizer
 
 /// `mpt-tokenize MODEL (--text T | --file F | --decode IDS)`: byte-level BPE with a model's
 /// tokenizer.json, matching HF `tokenizers`.

@@ -2,6 +2,7 @@ import Foundation
 import MPTCore
 import MPTFormats
 import MPTGraph
+import MPTTokenizer
 
 /// Finding and reading a model's tokenizer and prompt text.
 public enum TokenizerLoading {
@@ -29,20 +30,9 @@ public enum TokenizerLoading {
         }
     }
 
-    /// Reads a tokenizer.json, attributing errors to the file.
+    /// Reads a tokenizer.json and builds its BPE tokenizer; errors name the file.
     public static func tokenizer(at path: String) throws -> BPETokenizer {
-        try attributing(to: path) { try BPETokenizer(contentsOf: path) }
-    }
-
-    /// The end-of-text id of the tokenizer at `tokenizerPath`, resolved like the GGUF export does
-    /// (post-processor, then `tokenizer_config.json`, then the model's `config.json`), or nil.
-    static func endOfTextID(tokenizerPath: String, model: MPTModel) throws -> Int? {
-        let directory = URL(fileURLWithPath: tokenizerPath).deletingLastPathComponent().path
-        let tokenizer = try attributing(to: tokenizerPath) { try TokenizerJSON.read(path: tokenizerPath) }
-        let tokenizerConfig = try CheckpointLoader.readConfig(directory + "/tokenizer_config.json", required: false)
-        let special = TokenizerSpecialTokens(tokenizer: tokenizer, tokenizerConfig: tokenizerConfig,
-                                             modelConfig: model.checkpoint.config, vocabSize: model.config.vocabSize)
-        return special.id("eos")
+        try ModelTokenizer(path: path).bpe
     }
 
     /// Reads a UTF-8 text file (invalid sequences become U+FFFD).

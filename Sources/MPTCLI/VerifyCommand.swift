@@ -3,6 +3,7 @@ import MPTCore
 import MPTFormats
 import MPTGraph
 import MPTReference
+import MPTTokenizer
 
 /// Forward-pass precision.
 public enum Precision: String, ExpressibleByArgument, Sendable {
@@ -116,7 +117,8 @@ public struct VerifyCommand: ParsableCommand {
             throw FileError(path: candidate ?? "", underlying: VerifyFailure.vocabularyMismatch(candidate: candidateModel.config.vocabSize, reference: config.vocabSize))
         }
         let ids = try promptInput.ids(
-            tokenizerPath: referenceModel.checkpoint.tokenizerPath, modelLabel: reference, limit: config.maxSeqLen, tool: "mpt-verify")
+            tokenizer: { try referenceModel.checkpoint.tokenizerPath.map(TokenizerLoading.tokenizer(at:)) },
+            modelLabel: reference, limit: config.maxSeqLen, tool: "mpt-verify")
             ?? TokenSequence.defaultTokens(vocab: config.vocabSize, maxLength: config.maxSeqLen)
         try TokenSequence.validate(ids, vocab: config.vocabSize, maxLength: config.maxSeqLen)
 

@@ -27,4 +27,15 @@ struct FuzzRegressionTests {
         #expect(error?.description == "deflated zip entry 'archive/data.pkl' declares 4294767294 bytes, more than its 219 compressed bytes can inflate to")
         #expect(throws: ZipError.self) { try PyTorchCheckpoint.read(storage: storage, origin: "oom.bin") }
     }
+
+    /// fuzz-pickle crash (no-ASan 1 M run): `NONE NONE MARK NONE TUPLE3 DICT` — TUPLE3 took values
+    /// from below the MARK, leaving the mark above the stack top, and DICT's slice from the mark
+    /// trapped. A MARK starts a fresh stack (as in CPython): TUPLE1–3 see only what lies above it.
+    @Test func tupleCannotTakeValuesFromBelowAMark() throws {
+        let pickle: [UInt8] = [0x80, 0x02, 0x4E, 0x4E, 0x28, 0x4E, 0x87, 0x64, 0x2E]
+        #expect(throws: PickleError.stackUnderflow(opcode: "TUPLE3", offset: 6)) { try PickleMachine().evaluate(bytes: pickle) }
+        // TUPLE2 above a MARK, TUPLE closing it, then TUPLE2 over values below it: still valid.
+        let ok: [UInt8] = [0x80, 0x02, 0x4E, 0x28, 0x4E, 0x4E, 0x86, 0x74, 0x86, 0x2E]
+        #expect(throws: Never.self) { try PickleMachine().evaluate(bytes: ok) }
+    }
 }

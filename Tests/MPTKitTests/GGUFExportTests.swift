@@ -5,6 +5,7 @@ import Testing
 @testable import MPTGraph
 @testable import MPTQuant
 @testable import MPTReference
+import MPTTokenizer
 
 /// Helpers for the llama.cpp `mpt` GGUF export and import.
 enum GGUFExportSupport {
@@ -266,28 +267,38 @@ enum GGUFExportSupport {
         let vocabulary = try #require(try GGUFExport.vocabulary(model: source))
         let tokenizer = try TokenizerJSON.read(path: model + "/tokenizer.json")
         #expect(vocabulary.tokens.count == 50432)
-        let known = try tokenizer.tokensByID()
+        let known = tokenizer.tokenTexts()
         for id in [0, 1, 2, 50253, 50254, 50279, 50280, 50431] {
-            if let text = known[id] { #expect(vocabulary.tokens[id] == text) } else { #expect(vocabulary.tokens[id] == "[PAD\(id)]") }
+            if id < known.count, let text = known[id] { #expect(vocabulary.tokens[id] == text) } else { #expect(vocabulary.tokens[id] == "[PAD\(id)]") }
         }
         #expect(vocabulary.tokenTypes[0] == .control)
         #expect(vocabulary.tokenTypes[50254] == .userDefined)
         #expect(vocabulary.tokenTypes[50431] == .unused)
-        #expect(vocabulary.merges.count == tokenizer.merges.count)
+        #expect(vocabulary.merges.count == tokenizer.model.merges.count)
         #expect(vocabulary.special.id("bos") == 0 && vocabulary.special.id("eos") == 0 && vocabulary.special.id("unk") == 0)
         #expect(vocabulary.special.adds("bos") == false)
     }
 
-    /// Merges in the pair form equal the string form, with spaces inside parts as U+0120.
+    /// Merges in the pair form equal the string form, with spaces inside parts as U+0120; both
+    /// forms go through the one tokenizer.json reader, which checks every merge against the vocab.
     @Test func mergePairsMatchStringForm() throws {
-        let pairs = try TokenizerJSON(json: JSONParser.parse(#"{"model":{"type":"BPE","vocab":{"a":0,"b c":1},"merges":[["a","b c"],["x","y"]]}}"#))
-        let strings = try TokenizerJSON(json: JSONParser.parse(#"{"model":{"type":"BPE","vocab":{"a":0},"merges":["a b\u0120c","x y"]}}"#))
-        #expect(pairs.merges == strings.merges)
-        #expect(throws: TokenizerJSONError.self) {
-            try TokenizerJSON(json: JSONParser.parse(#"{"model":{"vocab":{"a":-1},"merges":[]}}"#))
+        func vocabulary(vocab: String, merges: String) throws -> GGUFVocabulary {
+            let text = #"{"pre_tokenizer":{"type":"ByteLevel","add_prefix_space":false},"model":{"type":"BPE","vocab":"#
+                + vocab + #","merges":"# + merges + "}}"
+            return try GGUFVocabulary(tokenizer: TokenizerJSON(bytes: Array(text.utf8)), tokenizerConfig: nil, modelConfig: nil, vocabSize: 8)
         }
-        #expect(throws: TokenizerJSONError.self) {
-            try TokenizerJSON(json: JSONParser.parse(#"{"model":{"vocab":{"a":0},"merges":[["a"]]}}"#)).merges
+        let pairs = try vocabulary(vocab: #"{"a":0,"b c":1,"ab c":2,"x":3,"y":4,"xy":5}"#, merges: #"[["a","b c"],["x","y"]]"#)
+        let strings = try vocabulary(vocab: #"{"a":0,"b\u0120c":1,"ab\u0120c":2,"x":3,"y":4,"xy":5}"#, merges: #"["a b\u0120c","x y"]"#)
+        #expect(pairs.merges == ["a b\u{0120}c", "x y"])
+        #expect(pairs.merges == strings.merges)
+        #expect(throws: TokenizerError.invalidTokenID(token: "a", limit: TokenizerLimits.default.idLimit)) {
+            try TokenizerJSON(bytes: Array(#"{"model":{"vocab":{"a":-1},"merges":[]}}"#.utf8))
+        }
+        #expect(throws: TokenizerError.malformedMerge(index: 0)) {
+            try TokenizerJSON(bytes: Array(#"{"model":{"vocab":{"a":0},"merges":[["a"]]}}"#.utf8))
+        }
+        #expect(throws: TokenizerError.mergeTokenNotInVocab(index: 0, token: "y")) {
+            try TokenizerJSON(bytes: Array(#"{"model":{"vocab":{"x":0},"merges":["x y"]}}"#.utf8))
         }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import MPTFormats
+import MPTCore
+import MPTFormats
+@testable import MPTTokenizer
 
 /// Golden cases made by HF `tokenizers` (Rust) from the GPT-NeoX-20B tokenizer.json.
 private struct TokenizerGoldens {
@@ -17,6 +19,8 @@ private struct TokenizerGoldens {
     /// Top-level tokenizer.json keys replaced for this set of cases.
     let overrides: [(key: String, value: JSONValue)]
     let cases: [Case]
+    /// `count` as the golden file declares it.
+    let declaredCount: Int
 
     /// The tokenizer the cases were made with.
     func tokenizer() throws -> BPETokenizer {
@@ -41,7 +45,8 @@ private struct TokenizerGoldens {
                  decoded: try #require(item["decoded"]?.stringValue),
                  decodedSkipSpecial: try #require(item["decoded_skip_special"]?.stringValue))
         }
-        return TokenizerGoldens(tokenizerPath: TestPaths.fixture(tokenizer), overrides: json["overrides"]?.objectMembers ?? [], cases: cases)
+        return TokenizerGoldens(tokenizerPath: TestPaths.fixture(tokenizer), overrides: json["overrides"]?.objectMembers ?? [], cases: cases,
+                                declaredCount: try #require(json["count"]?.intValue))
     }
 }
 
@@ -59,7 +64,7 @@ private enum NeoX {
 @Suite struct TokenizerGoldenTests {
     @Test func neoxGoldensMatchHFTokenizersExactly() throws {
         let (goldens, tokenizer) = try NeoX.loaded.get()
-        #expect(goldens.cases.count >= 300)
+        #expect(goldens.cases.count == 340 && goldens.cases.count == goldens.declaredCount)
         var mismatches: [String] = []
         for item in goldens.cases {
             let ids = tokenizer.encode(item.text)
@@ -70,6 +75,7 @@ private enum NeoX {
 
     @Test func neoxDecodeMatchesHF() throws {
         let (goldens, tokenizer) = try NeoX.loaded.get()
+        #expect(goldens.cases.count == 340 && goldens.cases.count == goldens.declaredCount)
         for item in goldens.cases {
             #expect(sameBytes(tokenizer.decode(item.ids), item.decoded), "case \(item.id)")
             #expect(sameBytes(tokenizer.decode(item.ids, skipSpecialTokens: true), item.decodedSkipSpecial), "case \(item.id)")
@@ -78,6 +84,7 @@ private enum NeoX {
 
     @Test func encodeThenDecodeGivesTheNormalizedText() throws {
         let (goldens, tokenizer) = try NeoX.loaded.get()
+        #expect(goldens.cases.count == 340)
         var roundTrips = 0
         for item in goldens.cases {
             // HF's own decode(encode(text)) is the NFC text; where that equals the input, we must round-trip.
@@ -91,6 +98,7 @@ private enum NeoX {
         // Prefix space, lstrip/rstrip/single_word, non-normalized and NFC-normalized added tokens.
         let goldens = try TokenizerGoldens.load("goldens/tokenizer/variant_cases.json")
         let tokenizer = try goldens.tokenizer()
+        #expect(goldens.cases.count == 359 && goldens.cases.count == goldens.declaredCount)
         for item in goldens.cases {
             #expect(tokenizer.encode(item.text) == item.ids, "case \(item.id) \(item.text.debugDescription)")
             #expect(sameBytes(tokenizer.decode(item.ids), item.decoded), "case \(item.id)")
@@ -102,6 +110,7 @@ private enum NeoX {
         // Random strings over whitespace kinds, combining marks, Hangul jamo, special tokens.
         let goldens = try TokenizerGoldens.load("goldens/tokenizer/fuzz_cases.json")
         let tokenizer = try NeoX.loaded.get().1
+        #expect(goldens.cases.count == 301 && goldens.cases.count == goldens.declaredCount)
         for item in goldens.cases {
             #expect(tokenizer.encode(item.text) == item.ids, "case \(item.id) \(item.text.debugDescription)")
             #expect(sameBytes(tokenizer.decode(item.ids), item.decoded), "case \(item.id)")
@@ -173,8 +182,18 @@ private enum NeoX {
         members[index].value = .object(model)
     }
 
-    private func error(_ body: () throws -> BPETokenizer) -> BPETokenizerError? {
-        do { _ = try body(); return nil } catch let error as BPETokenizerError { return error } catch { return nil }
+    /// The `TokenizerError` thrown by `body`, unwrapped from the `FileError` of a path reader.
+    private func error(_ body: () throws -> BPETokenizer) -> TokenizerError? {
+        do {
+            _ = try body()
+            return nil
+        } catch let error as TokenizerError {
+            return error
+        } catch let error as FileError {
+            return error.underlying as? TokenizerError
+        } catch {
+            return nil
+        }
     }
 
     @Test func missingModel() throws {
@@ -209,15 +228,33 @@ private enum NeoX {
         #expect(error { try BPETokenizer(tokenizerJSON: deep) } == .invalidJSON(.tooDeep(limit: JSONParser.defaultMaxDepth)))
     }
 
+    @Test func errorsNameTheFileOnOneLine() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/tokenizer.json"
+        let json = #"{"pre_tokenizer":{"type":"ByteLevel"},"model":{"vocab":{"line\nbreak":-3},"merges":[]}}"#
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(json.utf8)))
+        #expect(error { try BPETokenizer(contentsOf: path) } == .invalidTokenID(token: "line\nbreak", limit: TokenizerLimits.default.idLimit))
+        do {
+            _ = try TokenizerJSON.read(path: path)
+            Issue.record("a negative id was accepted")
+        } catch {
+            let text = String(describing: error)
+            #expect(text == path + #": tokenizer vocab entry "line\nbreak" has an id that is not an integer in 0..<2097152"#)
+            #expect(!text.contains("\n"))
+        }
+    }
+
     @Test func hugeFileIsRefusedBeforeReading() throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/tokenizer.json"
         #expect(FileManager.default.createFile(atPath: path, contents: Data("{".utf8)))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.truncate(atOffset: UInt64(BPETokenizer.maxFileBytes) + 1) // sparse
+        let limit = TokenizerLimits.default.maxFileBytes
+        try handle.truncate(atOffset: UInt64(limit) + 1) // sparse
         try handle.close()
-        #expect(error { try BPETokenizer(contentsOf: path) } == .fileTooLarge(bytes: BPETokenizer.maxFileBytes + 1, limit: BPETokenizer.maxFileBytes))
+        #expect(error { try BPETokenizer(contentsOf: path) } == .fileTooLarge(bytes: limit + 1, limit: limit))
     }
 }
 

@@ -133,7 +133,10 @@ struct PickleRun {
         case .emptyTuple: try push(try makeObject(.tuple([]), children: []))
         case .tuple1, .tuple2, .tuple3:
             let count = Int(opcode.rawValue - PickleOpcode.tuple1.rawValue) + 1
-            guard stack.count >= count else { throw PickleError.stackUnderflow(opcode: "TUPLE\(count)", offset: opcodeOffset) }
+            // Only values above the topmost MARK count (a MARK starts a fresh stack, as in CPython).
+            guard stack.count - (marks.last ?? 0) >= count else {
+                throw PickleError.stackUnderflow(opcode: "TUPLE\(count)", offset: opcodeOffset)
+            }
             let items = Array(stack.suffix(count))
             stack.removeLast(count)
             try push(try makeObject(.tuple(items), children: items))

@@ -31,6 +31,7 @@ extension PickleRun {
     /// Removes and returns everything above the topmost MARK.
     mutating func popMark(_ opcode: String) throws -> [PickleValue] {
         guard let mark = marks.popLast() else { throw PickleError.missingMark(opcode: opcode, offset: opcodeOffset) }
+        guard mark <= stack.count else { throw PickleError.stackUnderflow(opcode: opcode, offset: opcodeOffset) }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items

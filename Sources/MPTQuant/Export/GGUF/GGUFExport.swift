@@ -2,6 +2,7 @@ import Foundation
 import MPTCore
 import MPTFormats
 import MPTGraph
+import MPTTokenizer
 
 /// Writes an MPT model as a llama.cpp `mpt` GGUF file: metadata (hyper-parameters, file type,
 /// tokenizer), then every tensor streamed one at a time — cast, or quantized to Q8_0/Q4_0 — into

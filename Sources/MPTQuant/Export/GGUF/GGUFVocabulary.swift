@@ -1,5 +1,6 @@
 import MPTCore
 import MPTFormats
+import MPTTokenizer
 
 /// A Hugging Face byte-level BPE tokenizer as llama.cpp's `tokenizer.ggml.*` metadata, built the
 /// way `convert_hf_to_gguf.py` (`_set_vocab_gpt2`, gguf-py `SpecialVocab`) builds it.
@@ -29,18 +30,18 @@ public struct GGUFVocabulary: Sendable {
     /// pipeline would tokenize differently in llama.cpp and is refused.
     public init(tokenizer: TokenizerJSON, tokenizerConfig: JSONValue?, modelConfig: JSONValue?, vocabSize: Int) throws {
         try Self.checkPipeline(tokenizer)
-        let byID = try tokenizer.tokensByID()
-        if let largest = byID.keys.max(), largest >= vocabSize {
-            throw GGUFExportError.unsupportedTokenizer("token id \(largest) does not fit the model's vocabulary of \(vocabSize)")
+        let byID = tokenizer.tokenTexts()
+        if byID.count > vocabSize {
+            throw GGUFExportError.unsupportedTokenizer("token id \(byID.count - 1) does not fit the model's vocabulary of \(vocabSize)")
         }
-        var addedByContent: [String: TokenizerJSON.AddedToken] = [:]
+        var addedByContent: [String: TokenizerAddedToken] = [:]
         for token in tokenizer.addedTokens where addedByContent[token.content] == nil { addedByContent[token.content] = token }
         var tokens: [String] = []
         var types: [TokenType] = []
         tokens.reserveCapacity(vocabSize)
         types.reserveCapacity(vocabSize)
         for id in 0..<vocabSize {
-            guard let text = byID[id] else {
+            guard id < byID.count, let text = byID[id] else {
                 tokens.append("[PAD\(id)]")
                 types.append(.unused)
                 continue
@@ -60,7 +61,7 @@ public struct GGUFVocabulary: Sendable {
         }
         self.tokens = tokens
         self.tokenTypes = types
-        self.merges = tokenizer.merges
+        self.merges = tokenizer.model.merges.map { Self.encodeSpaces($0.left) + " " + Self.encodeSpaces($0.right) }
         self.special = TokenizerSpecialTokens(tokenizer: tokenizer, tokenizerConfig: tokenizerConfig, modelConfig: modelConfig, vocabSize: vocabSize)
     }
 
@@ -101,22 +102,26 @@ public struct GGUFVocabulary: Sendable {
         return text.hasPrefix("<unused") && text.hasSuffix(">")
     }
 
+    /// A merge part for `tokenizer.ggml.merges`: spaces inside become U+0120 (`Ġ`, space + 256),
+    /// gguf-py's encoding of the pair form, so the pair and string forms give the same list.
+    static func encodeSpaces(_ part: String) -> String {
+        guard part.contains(" ") else { return part }
+        return String(part.map { $0 == " " ? "\u{0120}" : $0 })
+    }
+
     private static func checkPipeline(_ tokenizer: TokenizerJSON) throws {
-        if let type = tokenizer.modelType, type != "BPE" {
-            throw GGUFExportError.unsupportedTokenizer("model type is \(type); only byte-level BPE (GPT-NeoX) is mapped")
-        }
-        guard let pre = tokenizer.preTokenizer, pre["type"]?.stringValue == "ByteLevel" else {
-            let found = tokenizer.preTokenizer?["type"]?.stringValue ?? "none"
+        guard case let .byteLevel(addPrefixSpace, useRegex) = tokenizer.preTokenizer else {
+            let found = tokenizer.preTokenizer?.typeName ?? "none"
             throw GGUFExportError.unsupportedTokenizer("pre-tokenizer is \(found); only a plain ByteLevel pre-tokenizer (GPT-2 regex) is mapped")
         }
-        if pre["use_regex"]?.boolValue == false {
+        if !useRegex {
             throw GGUFExportError.unsupportedTokenizer("ByteLevel pre-tokenizer with use_regex false has no llama.cpp equivalent")
         }
-        if pre["add_prefix_space"]?.boolValue ?? true {
+        if addPrefixSpace {
             throw GGUFExportError.unsupportedTokenizer("ByteLevel pre-tokenizer adds a prefix space, which llama.cpp's gpt2 tokenizer does not")
         }
-        if let normalizer = tokenizer.normalizer, let type = normalizer["type"]?.stringValue, type != "NFC" {
-            throw GGUFExportError.unsupportedTokenizer("normalizer \(type) has no llama.cpp equivalent for BPE vocabularies")
+        if let normalizer = tokenizer.normalizer, normalizer != .nfc {
+            throw GGUFExportError.unsupportedTokenizer("normalizer \(normalizer.typeName) has no llama.cpp equivalent for BPE vocabularies")
         }
     }
 }

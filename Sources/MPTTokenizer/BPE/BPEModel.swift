@@ -129,3 +129,19 @@ struct MergeHeap {
         return top
     }
 }
+
+extension BPEModel {
+    /// The model of a read tokenizer.json: byte ids from the ByteLevel alphabet, merges ranked
+    /// in file order (a later duplicate of a pair wins, as in HF's map).
+    init(_ model: TokenizerModel) {
+        var byteIds = [Int32](repeating: -1, count: 256)
+        for byte in 0..<256 {
+            if let id = model.ids[Array(String(ByteLevelAlphabet.scalarForByte[byte]).utf8)] { byteIds[byte] = Int32(id) }
+        }
+        var table = BPEMergeTable(capacityFor: model.merges.count)
+        for (rank, merge) in model.merges.enumerated() {
+            table.set(left: merge.leftID, right: merge.rightID, rank: UInt32(rank), result: merge.resultID)
+        }
+        self.init(byteIds: byteIds, merges: table, unknownId: model.unknownID.map { Int32($0) } ?? -1, fuseUnknown: model.fusesUnknown)
+    }
+}

@@ -4,7 +4,8 @@
 /// normalized ones on the NFC text of the pieces between), each remaining piece is split by the
 /// GPT-2 regex, mapped to bytes, and BPE-merged. Nothing is added by the post-processor.
 ///
-/// Build one with `BPETokenizer(contentsOf:)` or `BPETokenizer(tokenizerJSON:)`.
+/// Build one from a read `TokenizerJSON` with `BPETokenizer(_:)`, or straight from a file with
+/// `BPETokenizer(contentsOf:)`.
 public struct BPETokenizer: Sendable {
     let model: BPEModel
     let rawAddedTokens: AddedTokenMatcher

@@ -1,38 +1,3 @@
-/// A token added on top of the BPE vocabulary (`added_tokens` in tokenizer.json), matched in
-/// the text before pre-tokenization.
-struct BPEAddedToken: Sendable, Equatable {
-    /// The literal text of the token.
-    var content: String
-    /// Only match when not surrounded by word characters.
-    var singleWord: Bool
-    /// Swallow whitespace on the left.
-    var leftStrip: Bool
-    /// Swallow whitespace on the right.
-    var rightStrip: Bool
-    /// Match against the normalized text (with normalized content) rather than the raw text.
-    var normalized: Bool
-    /// Special tokens are dropped by `decode(_:skipSpecialTokens: true)`.
-    var special: Bool
-
-    /// Creates an added token.
-    init(content: String, singleWord: Bool = false, leftStrip: Bool = false, rightStrip: Bool = false,
-         normalized: Bool = true, special: Bool = false) {
-        self.content = content
-        self.singleWord = singleWord
-        self.leftStrip = leftStrip
-        self.rightStrip = rightStrip
-        self.normalized = normalized
-        self.special = special
-    }
-
-    /// Field-wise equality with the content compared byte for byte, as Rust compares strings
-    /// (Swift's `String ==` would equate canonically equivalent texts).
-    static func == (lhs: BPEAddedToken, rhs: BPEAddedToken) -> Bool {
-        lhs.content.utf8.elementsEqual(rhs.content.utf8) && lhs.singleWord == rhs.singleWord && lhs.leftStrip == rhs.leftStrip
-            && lhs.rightStrip == rhs.rightStrip && lhs.normalized == rhs.normalized && lhs.special == rhs.special
-    }
-}
-
 /// One segment of text cut by an `AddedTokenMatcher`: a token id, or a byte range left for the
 /// model.
 enum AddedTokenSegment {
@@ -67,7 +32,7 @@ struct AddedTokenMatcher: Sendable {
     private(set) var blocksParallelSplit = false
 
     /// Builds the matcher from `(pattern bytes, id, token)`; the first of equal patterns wins.
-    init(_ entries: [(bytes: [UInt8], id: UInt32, token: BPEAddedToken)]) {
+    init(_ entries: [(bytes: [UInt8], id: UInt32, token: TokenizerAddedToken)]) {
         var children: [[UInt8: Int32]] = [[:]]
         var terminalOf: [Int32] = [-1]
         for entry in entries where !entry.bytes.isEmpty {

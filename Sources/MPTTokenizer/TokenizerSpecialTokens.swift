@@ -1,3 +1,5 @@
+import MPTFormats
+
 /// The special-token ids and "add BOS/EOS" flags of a Hugging Face tokenizer, resolved the way
 /// gguf-py's `SpecialVocab` does: the post-processor first (ByteLevel: add nothing;
 /// RobertaProcessing: add BOS/EOS/SEP; TemplateProcessing: a leading/trailing special token),
@@ -45,7 +47,7 @@ public struct TokenizerSpecialTokens: Sendable, Equatable {
         if tokenText["bos"] == nil, let cls = tokenText["cls"] { tokenText["bos"] = cls }
         if tokenText["eos"] == nil, let sep = tokenText["sep"] { tokenText["eos"] = sep }
 
-        let processors = tokenizer.postProcessor.map { $0["processors"]?.arrayValue ?? [$0] } ?? []
+        let processors = tokenizer.postProcessor.map { $0.json["processors"]?.arrayValue ?? [$0.json] } ?? []
         for processor in processors {
             switch processor["type"]?.stringValue {
             case "ByteLevel":
