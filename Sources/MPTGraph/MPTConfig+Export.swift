@@ -28,7 +28,7 @@ extension MPTConfig {
             ("attn_config", .object(attention)),
             ("d_model", .int(dModel)),
             ("expansion_ratio", ffnHiddenSize % dModel == 0 ? .int(ffnHiddenSize / dModel) : .double(Double(ffnHiddenSize) / Double(dModel))),
-            ("ffn_config", .object([("ffn_hidden_size", .int(ffnHiddenSize)), ("ffn_type", .string("mptmlp"))])),
+            ("ffn_config", .object(ffnConfigMembers)),
             ("layer_norm_epsilon", .double(layerNormEpsilon)),
             ("learned_pos_emb", .bool(learnedPositionEmbedding)),
             ("logit_scale", logitScale.map(JSONValue.double) ?? .null),
@@ -50,5 +50,17 @@ extension MPTConfig {
     static func integerIfWhole(_ value: Double) -> JSONValue {
         guard value.rounded() == value, let whole = Int(exactly: value) else { return .double(value) }
         return .int(whole)
+    }
+}
+
+extension MPTConfig {
+    /// llm-foundry's `ffn_config`; the activation is written only when it is not the exact GELU
+    /// (transformers ignores `ffn_config`, llm-foundry reads it).
+    var ffnConfigMembers: [(key: String, value: JSONValue)] {
+        var members: [(key: String, value: JSONValue)] = [("ffn_hidden_size", .int(ffnHiddenSize)), ("ffn_type", .string("mptmlp"))]
+        if geluApproximation != .none {
+            members.append(("ffn_act_fn", .object([("name", .string("gelu")), ("approximate", .string(geluApproximation.rawValue))])))
+        }
+        return members
     }
 }

@@ -42,12 +42,19 @@ extension MPTConfig {
             throw GraphError.unsupportedOption(key: "attn_config.sliding_window_size", value: String(window))
         }
         var ffnHidden: Int?
+        var approximation = GELUApproximation.none
         if let ffn = try top.nested("ffn_config") {
             if let kind = try ffn.string("ffn_type"), kind != "mptmlp" {
                 throw GraphError.unsupportedOption(key: "ffn_config.ffn_type", value: kind)
             }
             if let act = try ffn.nested("ffn_act_fn"), let name = try act.string("name"), name != "gelu" {
                 throw GraphError.unsupportedOption(key: "ffn_config.ffn_act_fn.name", value: name)
+            }
+            if let act = try ffn.nested("ffn_act_fn"), let value = try act.string("approximate") {
+                guard let parsed = GELUApproximation(rawValue: value) else {
+                    throw GraphError.unsupportedOption(key: "ffn_config.ffn_act_fn.approximate", value: value)
+                }
+                approximation = parsed
             }
             ffnHidden = try ffn.int("ffn_hidden_size")
         }
@@ -80,7 +87,8 @@ extension MPTConfig {
             qkLayerNorm: try attention.bool("qk_ln") ?? false,
             logitScale: try logitScale(top, dModel: dModel),
             learnedPositionEmbedding: !alibi && learnedPositions,
-            tiedEmbeddings: try top.bool("tie_word_embeddings") ?? true)
+            tiedEmbeddings: try top.bool("tie_word_embeddings") ?? true,
+            geluApproximation: approximation)
     }
 
     private static func mosaicGPT(_ top: ConfigReader) throws -> MPTConfig {

@@ -36,6 +36,8 @@ public struct MPTConfig: Sendable, Codable, Equatable {
     public var learnedPositionEmbedding: Bool
     /// Output head shares the token embedding.
     public var tiedEmbeddings: Bool
+    /// The MLP's GELU: exact (erf) unless llm-foundry's `ffn_act_fn` asks for `approximate: "tanh"`.
+    public var geluApproximation: GELUApproximation = .none
 
     /// Size of one attention head.
     public var headDim: Int { dModel / max(nHeads, 1) }
@@ -47,8 +49,10 @@ public struct MPTConfig: Sendable, Codable, Equatable {
         dModel: Int, nHeads: Int, nLayers: Int, ffnHiddenSize: Int, maxSeqLen: Int, vocabSize: Int,
         layerNormEpsilon: Double = 1e-5, noBias: Bool = true, alibi: Bool = true, alibiBiasMax: Double = 8,
         clipQKV: Double? = nil, softmaxScale: Double? = nil, qkLayerNorm: Bool = false, logitScale: Double? = nil,
-        learnedPositionEmbedding: Bool = false, tiedEmbeddings: Bool = true
+        learnedPositionEmbedding: Bool = false, tiedEmbeddings: Bool = true,
+        geluApproximation: GELUApproximation = .none
     ) {
+        self.geluApproximation = geluApproximation
         self.dModel = dModel
         self.nHeads = nHeads
         self.nLayers = nLayers
@@ -66,4 +70,12 @@ public struct MPTConfig: Sendable, Codable, Equatable {
         self.learnedPositionEmbedding = learnedPositionEmbedding
         self.tiedEmbeddings = tiedEmbeddings
     }
+}
+
+/// How the MLP computes GELU (PyTorch `nn.GELU(approximate=…)`).
+public enum GELUApproximation: String, Sendable, Hashable, Codable {
+    /// `x · ½ · (1 + erf(x/√2))`.
+    case none
+    /// `x · ½ · (1 + tanh(√(2/π) · (x + 0.044715 x³)))`.
+    case tanh
 }

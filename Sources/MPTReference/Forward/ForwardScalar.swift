@@ -7,6 +7,8 @@ public protocol ForwardScalar: BinaryFloatingPoint, Sendable {
     static func exponential(_ x: Self) -> Self
     /// Exact (erf) GELU.
     static func gelu(_ x: Self) -> Self
+    /// GELU with PyTorch's tanh approximation.
+    static func geluTanh(_ x: Self) -> Self
     /// `C[s, o] = Σᵢ A[s, i] · B[o, i] (+ bias[o])`.
     static func multiplyTransposed(
         rows: Int, columns: Int, depth: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
@@ -21,6 +23,7 @@ extension Float: ForwardScalar {
     public static func fromFloats(_ values: [Float]) -> [Float] { values }
     public static func exponential(_ x: Float) -> Float { ReferenceMath.exp(x) }
     public static func gelu(_ x: Float) -> Float { Activation.gelu(x) }
+    public static func geluTanh(_ x: Float) -> Float { Activation.geluTanh(x) }
     public static func multiplyTransposed(
         rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
@@ -41,6 +44,7 @@ extension Double: ForwardScalar {
     public static func fromFloats(_ values: [Float]) -> [Double] { values.map(Double.init) }
     public static func exponential(_ x: Double) -> Double { ReferenceMath.exp(x) }
     public static func gelu(_ x: Double) -> Double { Activation.gelu(x) }
+    public static func geluTanh(_ x: Double) -> Double { Activation.geluTanh(x) }
     public static func multiplyTransposed(
         rows: Int, columns: Int, depth: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         bias: UnsafePointer<Double>?, c: UnsafeMutablePointer<Double>, ldc: Int, threads: Int

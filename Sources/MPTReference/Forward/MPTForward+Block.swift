@@ -50,11 +50,16 @@ extension MPTForward {
         for index in 0..<state.count { target[index] += source[index] }
     }
 
-    /// Exact GELU over `buffer`, split over the workers.
+    /// The configured GELU (exact, or tanh-approximated when `ffn_act_fn` says so) over
+    /// `buffer`, split over the workers.
     func applyGELU<T: ForwardScalar>(_ buffer: ScratchBuffer<T>) {
+        let approximation = config.geluApproximation
         // Chunks of at least 4096 values: smaller ones cost more to hand out than to compute.
         forEachChunk(count: buffer.count, threads: min(threads, max(1, buffer.count / 4096)), chunksPerWorker: 4) { range in
-            for index in range { buffer.pointer[index] = T.gelu(buffer.pointer[index]) }
+            switch approximation {
+            case .none: for index in range { buffer.pointer[index] = T.gelu(buffer.pointer[index]) }
+            case .tanh: for index in range { buffer.pointer[index] = T.geluTanh(buffer.pointer[index]) }
+            }
         }
     }
 
