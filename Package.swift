@@ -28,7 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // Layer 1: bytes, dtypes, shapes, mmap. The only place with raw pointers.
+        // Raw pointers: MPTCore owns them (mmap'd storage, byte cursor, SendablePointer, the
+        // parallel helpers); MPTFormats may read mapped bytes through ByteStorage; MPTQuant and
+        // MPTReference use them only inside kernels, behind checked sizes. Nothing above uses them.
+        // Layer 1: bytes, dtypes, shapes, mmap, the one parallel toolkit, KernelVariant.
         .target(name: "MPTCore", swiftSettings: kernelSettings),
         // zlib for deflated zip entries.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
