@@ -26,7 +26,8 @@ Outputs (in --out, default Fixtures/models/mpt-trained-d256):
                                     generate.py's numpy forward
     reference/logits_f32.npy        float32 [32, 8192], HF forward in float32
 
-Run (about 10-20 minutes on 2 busy cores; the step count, not the clock, ends training,
+Run (300 steps: about 20 minutes of CPU on 2 cores; the committed run took 80 minutes of
+wall time on a machine shared with other jobs.  The step count, not the clock, ends training,
 so a rerun with the same torch build and thread count gives the same weights):
 
     /work/venv-pinned/bin/python Fixtures/scripts/train_fixture.py
