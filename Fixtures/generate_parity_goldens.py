@@ -7,7 +7,7 @@ import json, pathlib
 import numpy as np, torch
 
 root = pathlib.Path(__file__).resolve().parent
-for name in ["mpt-4h-f32", "mpt-6h-clip-bf16"]:
+for name in ["mpt-4h-f32", "mpt-6h-clip-bf16", "mpt-trained-d256"]:
     ref_dir = root / "models" / name / "reference"
     ref = torch.from_numpy(np.load(ref_dir / "logits_f64.npy")).double()
     cand = torch.from_numpy(np.load(ref_dir / "logits_f32.npy")).double()
