@@ -63,7 +63,7 @@ private enum ForwardFixture {
 struct ForwardTests {
     /// Our Float forward vs HF `MptForCausalLM` run in float64 (patched as the fixture README
     /// says; `-bias-qkln` from the generator's float64 numpy MPT): relative L2 ≤ 1e-5.
-    @Test(arguments: ["mpt-4h-f32", "mpt-6h-clip-bf16", "mpt-4h-bias-qkln-f32"])
+    @Test(arguments: ["mpt-4h-f32", "mpt-6h-clip-bf16", "mpt-4h-bias-qkln-f32", "mpt-trained-d256"])
     func floatForwardMatchesHuggingFace(model: String) throws {
         let config = try ForwardFixture.config(model)
         let forward = try MPTForward(config: config, weights: CollectionWeightProvider(collection: try ForwardFixture.collection(model)))
@@ -78,7 +78,7 @@ struct ForwardTests {
     }
 
     /// The Double path is an exact reference: relative L2 ≤ 1e-12 against HF float64.
-    @Test(arguments: ["mpt-4h-f32", "mpt-6h-clip-bf16", "mpt-4h-bias-qkln-f32"])
+    @Test(arguments: ["mpt-4h-f32", "mpt-6h-clip-bf16", "mpt-4h-bias-qkln-f32", "mpt-trained-d256"])
     func doubleForwardMatchesHuggingFace(model: String) throws {
         let config = try ForwardFixture.config(model)
         let forward = try MPTForward(config: config, weights: CollectionWeightProvider(collection: try ForwardFixture.collection(model)))
