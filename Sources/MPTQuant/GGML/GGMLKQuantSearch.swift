@@ -86,12 +86,12 @@ enum GGMLKQuantSearch {
         var sumW = weights[0]
         var sumX = sumW * x[0]
         for i in 1..<count {
-            minimum.replace(with: x[i], where: x[i] .< minimum)
-            maximum.replace(with: x[i], where: x[i] .> maximum)
+            minimum = minimum.selecting(x[i], where: x[i] .< minimum)
+            maximum = maximum.selecting(x[i], where: x[i] .> maximum)
             sumW += weights[i]
             sumX += weights[i] * x[i]
         }
-        minimum.replace(with: 0, where: minimum .> 0)
+        minimum = minimum.selecting(0, where: minimum .> 0)
         let flat = maximum .== minimum
         let levelsFloat = Float(maxLevel)
         var inverseScale = levelsFloat / (maximum - minimum)
@@ -117,29 +117,29 @@ enum GGMLKQuantSearch {
                     sumXL += wl * x[i]
                 }
                 let det = sumW * sumL2 - sumL * sumL
-                let valid = (det .> 0) .& .!flat
-                guard any(valid) else { continue }
+                let valid = (det .> 0) & flat.inverted
+                guard valid.anySet else { continue }
                 var thisScale = (sumW * sumXL - sumX * sumL) / det
                 var thisMin = (sumL2 * sumX - sumL * sumXL) / det
                 let positive = thisMin .> 0
-                thisMin.replace(with: 0, where: positive)
-                thisScale.replace(with: sumXL / sumL2, where: positive)
+                thisMin = thisMin.selecting(0, where: positive)
+                thisScale = thisScale.selecting(sumXL / sumL2, where: positive)
                 var error = SIMD8<Float>(repeating: 0)
                 for i in 0..<count {
                     let diff = thisScale * SIMD8<Float>(scratch[i]) + thisMin - x[i]
                     error += weights[i] * (diff * diff)
                 }
-                let accept = valid .& (error .< bestError)
-                guard any(accept) else { continue }
-                for i in 0..<count { levels[i].replace(with: scratch[i], where: accept) }
-                bestError.replace(with: error, where: accept)
-                scale.replace(with: thisScale, where: accept)
-                minimum.replace(with: thisMin, where: accept)
+                let accept = valid & (error .< bestError)
+                guard accept.anySet else { continue }
+                for i in 0..<count { levels[i] = levels[i].selecting(scratch[i], where: accept) }
+                bestError = bestError.selecting(error, where: accept)
+                scale = scale.selecting(thisScale, where: accept)
+                minimum = minimum.selecting(thisMin, where: accept)
             }
         }
-        if any(flat) {
-            for i in 0..<count { levels[i].replace(with: 0, where: flat) }
-            scale.replace(with: 0, where: flat)
+        if flat.anySet {
+            for i in 0..<count { levels[i] = levels[i].selecting(0, where: flat) }
+            scale = scale.selecting(0, where: flat)
         }
         return (scale, -minimum)
     }
@@ -202,8 +202,8 @@ enum GGMLKQuantSearch {
         for i in 0..<count {
             let ax = GGMLBlockBits.magnitude(x[i])
             let larger = ax .> amax
-            amax.replace(with: ax, where: larger)
-            maximum.replace(with: x[i], where: larger)
+            amax = amax.selecting(ax, where: larger)
+            maximum = maximum.selecting(x[i], where: larger)
         }
         let zero = amax .< groupMaxEpsilon
         let levelsFloat = Float(maxLevel)
@@ -218,7 +218,7 @@ enum GGMLKQuantSearch {
             sumLX += w * x[i] * asFloat
             sumL2 += w * asFloat * asFloat
         }
-        var scale = (sumLX / sumL2).replacing(with: 0, where: sumL2 .== 0)
+        var scale = (sumLX / sumL2).selecting(SIMD8(repeating: 0), where: sumL2 .== 0)
         var best = scale * sumLX
         for step in -9...9 where step != 0 {
             inverseScale = -(levelsFloat + 0.1 * Float(step)) / maximum
@@ -231,19 +231,19 @@ enum GGMLKQuantSearch {
                 sumLX += w * x[i] * asFloat
                 sumL2 += w * asFloat * asFloat
             }
-            let accept = (sumL2 .> 0) .& (sumLX * sumLX .> best * sumL2) .& .!zero
-            guard any(accept) else { continue }
+            let accept = (sumL2 .> 0) & (sumLX * sumLX .> best * sumL2) & zero.inverted
+            guard accept.anySet else { continue }
             for i in 0..<count {
                 let level = clamp(GGMLBlockBits.nearestInt(inverseScale * x[i]), -maxLevel, maxLevel - 1)
-                levels[i].replace(with: level &+ offset, where: accept)
+                levels[i] = levels[i].selecting(level &+ offset, where: accept)
             }
             let candidate = sumLX / sumL2
-            scale.replace(with: candidate, where: accept)
-            best.replace(with: candidate * sumLX, where: accept)
+            scale = scale.selecting(candidate, where: accept)
+            best = best.selecting(candidate * sumLX, where: accept)
         }
-        if any(zero) {
-            for i in 0..<count { levels[i].replace(with: 0, where: zero) }
-            scale.replace(with: 0, where: zero)
+        if zero.anySet {
+            for i in 0..<count { levels[i] = levels[i].selecting(0, where: zero) }
+            scale = scale.selecting(0, where: zero)
         }
         return scale
     }
@@ -260,12 +260,15 @@ enum GGMLKQuantSearch {
         return low > capped ? low : capped
     }
 
-    /// `MAX(low, MIN(high, value))` per lane.
+    /// `MAX(low, MIN(high, value))` per lane, for `value` from `nearestInt` (always within
+    /// ±2²², so the differences below cannot overflow): the sign of `high − value` and of
+    /// `value − low` makes the select masks (integer lane comparisons compiled to a loop here).
     @inline(__always)
     static func clamp(_ value: SIMD8<Int32>, _ low: Int32, _ high: Int32) -> SIMD8<Int32> {
-        var result = value
-        result.replace(with: high, where: result .> high)
-        result.replace(with: low, where: result .< low)
-        return result
+        let highs = SIMD8<Int32>(repeating: high), lows = SIMD8<Int32>(repeating: low)
+        let over = (highs &- value) &>> 31
+        let capped = (value & ~over) | (highs & over)
+        let under = (capped &- lows) &>> 31
+        return (capped & ~under) | (lows & under)
     }
 }

@@ -19,7 +19,8 @@ enum GGMLQ5_1: GGMLBlockFormat {
         encode(values, minimum: minimum, maximum: maximum, into: block)
     }
 
-    /// Vectorized min/max; a block holding NaN or ±inf takes the scalar twin.
+    /// Branch-free min/max; a block holding NaN or ±inf takes the scalar twin, whose sequential
+    /// comparisons define the result there.
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         guard !GGMLBlockBits.containsNonFinite(values, count: blockSize) else {
             return quantizeBlockScalar(values, into: block)
