@@ -43,7 +43,7 @@ private func sameBits(_ lhs: [Float], _ rhs: [Float]) -> Bool {
 }
 
 /// Names the first block (and the row's edge case) where two encodings differ, or nil.
-private func firstBadBlock(_ produced: [UInt8], _ expected: [UInt8], type: GGMLType, item: Case) -> String? {
+private func firstBadBlock(_ produced: [UInt8], _ expected: [UInt8], type: GGMLType, item: RefGoldens.Case) -> String? {
     guard produced.count == expected.count else { return "size \(produced.count) ≠ \(expected.count)" }
     let blocksPerRow = item.shape[1] / type.blockSize
     for block in 0..<(expected.count / type.typeSize) {
