@@ -3,6 +3,9 @@
 
 Usage:
   python3 Fixtures/scripts/ggml_goldens.py            # (re)generate Fixtures/goldens/ggml/
+                                                      # (GGML_REF=path/to/ggml_ref for the
+                                                      # block-oracle goldens; default
+                                                      # /tmp/ggml_ref, see ggml_ref/build.sh)
   python3 Fixtures/scripts/ggml_goldens.py --check F  # read a GGUF file (e.g. one MPTKit wrote)
                                                       # with gguf.GGUFReader and print it
 
@@ -10,10 +13,16 @@ Outputs (all little-endian raw bytes, described by manifest.json):
   <input>.f32.bin           float32 inputs, row-major
   <input>.<type>.bin        gguf.quants.quantize(input, type) bytes (Q8_0, Q4_0)
   <input>.<type>.deq.bin    gguf.quants.dequantize of those bytes, float32
+  ref_<input>.f32.bin       float32 edge-case rows for the block oracle (manifest "ggml_ref")
+  ref_<input>.<type>.bin    ggml_ref quantize bytes: ggml's own quantize_row_<type>_ref (Q4_1,
+                            Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), from llama-cpp-python 0.3.36's ggml
+  ref_<input>.<type>.deq.bin  ggml_ref dequantize of those bytes (ggml's dequantize_row_<type>)
   peer.gguf                 a GGUF file written by gguf.GGUFWriter (metadata of every type,
                             F32/F16/Q8_0/Q4_0 tensors); peer.<tensor>.bin holds each tensor's bytes
 """
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,6 +55,83 @@ def inputs() -> dict[str, np.ndarray]:
     narrow[2, 0:32] = -narrow[2, 0:32]
     narrow[1, 5] = 0.0
     return {"wide_4x256": wide, "narrow_3x64": narrow}
+
+
+# Types whose goldens come from the ggml_ref block oracle (ggml's C code itself).
+REF_TYPES = ["q4_1", "q5_0", "q5_1", "q4_K", "q5_K", "q6_K"]
+
+
+def ref_inputs() -> dict[str, np.ndarray]:
+    """Rows of 256 values (one K-quant super-block, eight legacy blocks), one edge case a row."""
+    rng = np.random.default_rng(4321)
+    n = 256
+    rows: list[tuple[str, np.ndarray]] = []
+    def add(label: str, values) -> None:
+        row = np.asarray(values, dtype=np.float32).reshape(n)
+        rows.append((label, row))
+    add("zeros", np.zeros(n))
+    signed_zero = np.zeros(n); signed_zero[0::3] = -0.0; signed_zero[0] = -0.0
+    add("signed zeros", signed_zero)
+    # Ties: half-integer grids put x·id + 0.5 / nearest_int exactly on .5 boundaries.
+    add("half-integer ties", np.tile(np.arange(-16, 16, dtype=np.float32) / 2, 8))
+    add("quarter ties", np.tile(np.array([0, 0.5, 1.5, 2.5, 7.5, 15, -0.5, -8.5] * 4), 8) / 1.0)
+    add("integer grid", np.round(rng.standard_normal(n) * 8))
+    add("Q4_1/Q5_1 grid 0..15", np.tile(np.arange(32) % 16, 8) + np.tile([0.0, 0.5], 128))
+    add("large scale 1e30", rng.standard_normal(n) * 1e30)
+    add("f16 edge 6e4", rng.standard_normal(n) * 6e4)
+    add("small scale 1e-6", rng.standard_normal(n) * 1e-6)
+    add("tiny scale 1e-12", rng.standard_normal(n) * 1e-12)
+    add("subnormals", rng.standard_normal(n) * 1e-40)
+    add("all equal positive", np.full(n, 0.7))
+    add("all equal negative", np.full(n, -3.25))
+    outlier = rng.standard_normal(n) * 0.01; outlier[77] = 100.0
+    add("one outlier", outlier)
+    add("alternating signs", np.tile([1.0, -1.0], n // 2) * (1 + np.arange(n) % 7))
+    add("all positive", np.abs(rng.standard_normal(n)) + 0.1)
+    add("all negative", -np.abs(rng.standard_normal(n)) - 0.1)
+    extremes = rng.standard_normal(n); extremes[0::5] = 3e38; extremes[2::5] = -3e38
+    add("extremes +-3e38", extremes)
+    add("extremes positive", np.where(np.arange(n) % 2 == 0, 3e38, 1.0))
+    mixed = rng.standard_normal(n) * np.repeat(10.0 ** rng.integers(-8, 8, 8), 32)
+    add("mixed group scales", mixed)
+    for index in range(2):
+        add(f"normal {index}", rng.standard_normal(n))
+    labels = [label for label, _ in rows]
+    cases = np.stack([row for _, row in rows])
+    wide = rng.standard_normal((2, 1024)).astype(np.float32)  # rows of several super-blocks
+    return {"ref_cases_256": (cases, labels), "ref_rows_1024": (wide, ["normal"] * 2)}
+
+
+def ggml_ref_path() -> str:
+    path = os.environ.get("GGML_REF", "/tmp/ggml_ref")
+    if not os.access(path, os.X_OK):
+        sys.exit(f"ggml_ref not found at {path}: build it with Fixtures/scripts/ggml_ref/build.sh, set GGML_REF")
+    return path
+
+
+def ggml_ref(binary: str, mode: str, tag: str, n_per_row: int, data: bytes) -> bytes:
+    return subprocess.run([binary, mode, tag, str(n_per_row)], input=data, capture_output=True, check=True).stdout
+
+
+def write_ref_goldens(manifest: dict) -> None:
+    binary = ggml_ref_path()
+    entries = []
+    for name, (array, labels) in ref_inputs().items():
+        array = array.astype(np.float32)
+        prefix = f"ref_{name.removeprefix('ref_')}"
+        (OUT / f"{prefix}.f32.bin").write_bytes(array.tobytes())
+        entry = {"name": name, "shape": list(array.shape), "input": f"{prefix}.f32.bin", "rows": labels}
+        for tag in REF_TYPES:
+            blocks = ggml_ref(binary, "quantize", tag, array.shape[1], array.tobytes())
+            restored = ggml_ref(binary, "dequantize", tag, array.shape[1], blocks)
+            assert len(restored) == array.nbytes, (tag, len(restored))
+            (OUT / f"{prefix}.{tag}.bin").write_bytes(blocks)
+            (OUT / f"{prefix}.{tag}.deq.bin").write_bytes(restored)
+            entry[tag] = f"{prefix}.{tag}.bin"
+            entry[f"{tag}_dequantized"] = f"{prefix}.{tag}.deq.bin"
+        entries.append(entry)
+    manifest["ggml_ref"] = {"oracle": "Fixtures/scripts/ggml_ref (ggml of llama-cpp-python 0.3.36)",
+                            "types": REF_TYPES, "inputs": entries}
 
 
 def write_peer_gguf(manifest: dict) -> None:
@@ -141,6 +227,7 @@ def generate() -> None:
             entry[f"{tag}_dequantized"] = f"{name}.{tag}.deq.bin"
         manifest["inputs"].append(entry)
     write_peer_gguf(manifest)
+    write_ref_goldens(manifest)
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {OUT}")
 

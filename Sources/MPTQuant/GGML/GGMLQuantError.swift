@@ -2,7 +2,7 @@ import MPTFormats
 
 /// Errors from the ggml block quantizers.
 public enum GGMLQuantError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The type has no quantizer here (only Q8_0 and Q4_0 do, plus dense F32/F16/BF16 in streaming).
+    /// The type has no quantizer here (see `GGMLQuantizer.supportedTypes`; plus dense F32/F16/BF16 in streaming).
     case unsupportedType(GGMLType)
     /// An element or row count that is not a whole number of blocks.
     case partialBlock(type: GGMLType, count: Int)

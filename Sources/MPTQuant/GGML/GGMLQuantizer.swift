@@ -1,11 +1,11 @@
 import MPTCore
 import MPTFormats
 
-/// Quantizes `Float` values to ggml block types and back. Supported: `Q8_0` and `Q4_0`, both
-/// byte-identical to ggml's reference quantizers (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref`).
+/// Quantizes `Float` values to ggml block types and back, byte-identical to ggml's reference
+/// quantizers (`quantize_row_<type>_ref`, what llama-quantize runs without an imatrix).
 public enum GGMLQuantizer {
     /// Block types with a quantizer here.
-    public static let supportedTypes: [GGMLType] = [.q8_0, .q4_0]
+    public static let supportedTypes: [GGMLType] = [.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
     /// True when `type` can be quantized and dequantized here.
     public static func supports(_ type: GGMLType) -> Bool { format(for: type) != nil }
@@ -14,6 +14,12 @@ public enum GGMLQuantizer {
         switch type {
         case .q8_0: return GGMLQ8_0.self
         case .q4_0: return GGMLQ4_0.self
+        case .q4_1: return GGMLQ4_1.self
+        case .q5_0: return GGMLQ5_0.self
+        case .q5_1: return GGMLQ5_1.self
+        case .q4_K: return GGMLQ4_K.self
+        case .q5_K: return GGMLQ5_K.self
+        case .q6_K: return GGMLQ6_K.self
         default: return nil
         }
     }

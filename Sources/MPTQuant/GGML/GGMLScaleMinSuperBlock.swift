@@ -1,0 +1,135 @@
+/// What `Q4_K` and `Q5_K` share (`quantize_row_q4_K_ref` / `quantize_row_q5_K_ref` up to the
+/// packing of the quants): a 256-value super-block in eight groups of 32, each with a scale and
+/// a min from `make_qkx2_quants` (weights `sqrt(Σx²/32) + |x|`), the scales and mins quantized to
+/// 6 bits against `d = max_scale / 63` and `dmin = max_min / 63` (f16 at bytes 0 and 2), packed
+/// into the 12 bytes at offset 4 as `get_scale_min_k4` reads them, and the final levels
+/// `nearest_int((x + dmin·m) / (d·sc))` clamped to `[0, maxLevel]` (a group whose `d·sc` is zero
+/// keeps its levels from the search, as ggml does).
+enum GGMLScaleMinSuperBlock {
+    static let groups = 8
+    static let groupSize = 32
+
+    /// The search parameters of one type (`nmax`, `rmin`, `nstep`; `rdelta` is 0.1 for both).
+    struct Search {
+        let maxLevel: Int32
+        let rmin: Float
+        let steps: Int
+    }
+
+    /// Writes `d`, `dmin` and the 12 scale bytes of `block` and fills `levels[0..<256]`, one
+    /// group after another (the scalar reference).
+    static func quantizeScalar(
+        _ values: UnsafePointer<Float>, search: Search, into block: UnsafeMutableRawPointer, levels: UnsafeMutablePointer<UInt8>
+    ) {
+        var scales = SIMD8<Float>(repeating: 0), mins = scales
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: groupSize) { weights in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: groupSize) { scratch in
+                guard let weights = weights.baseAddress, let scratch = scratch.baseAddress else { return }
+                for group in 0..<groups {
+                    let x = values + groupSize * group
+                    var sumX2: Float = 0
+                    for l in 0..<groupSize { sumX2 += x[l] * x[l] }
+                    let average = (sumX2 / 32).squareRoot()
+                    for l in 0..<groupSize { weights[l] = average + abs(x[l]) }
+                    let found = GGMLKQuantSearch.scaleMin(
+                        x, weights: weights, count: groupSize, maxLevel: search.maxLevel, rmin: search.rmin, rdelta: 0.1,
+                        steps: search.steps, levels: levels + groupSize * group, scratch: scratch)
+                    scales[group] = found.scale
+                    mins[group] = found.negatedMin
+                }
+            }
+        }
+        finish(values, scales: scales, mins: mins, maxLevel: search.maxLevel, into: block, levels: levels, simd: false)
+    }
+
+    /// `quantizeScalar` with the eight groups searched at once, one per SIMD lane.
+    static func quantizeSIMD(
+        _ values: UnsafePointer<Float>, search: Search, into block: UnsafeMutableRawPointer, levels: UnsafeMutablePointer<UInt8>
+    ) {
+        var scales = SIMD8<Float>(repeating: 0), mins = scales
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * groupSize) { floats in
+            withUnsafeTemporaryAllocation(of: SIMD8<Int32>.self, capacity: 2 * groupSize) { ints in
+                guard let x = floats.baseAddress, let found = ints.baseAddress else { return }
+                let weights = x + groupSize
+                var sumX2 = SIMD8<Float>(repeating: 0)
+                for i in 0..<groupSize {
+                    var lanes = SIMD8<Float>(repeating: 0)
+                    for group in 0..<groups { lanes[group] = values[groupSize * group + i] }
+                    x[i] = lanes
+                    sumX2 += lanes * lanes
+                }
+                let average = (sumX2 / 32).squareRoot()
+                for i in 0..<groupSize { weights[i] = average + GGMLBlockBits.magnitude(x[i]) }
+                let result = GGMLKQuantSearch.scaleMinLanes(
+                    x, weights: weights, count: groupSize, maxLevel: search.maxLevel, rmin: search.rmin, rdelta: 0.1,
+                    steps: search.steps, levels: found, scratch: found + groupSize)
+                scales = result.scale
+                mins = result.negatedMin
+                for i in 0..<groupSize {
+                    let lanes = found[i]
+                    for group in 0..<groups { levels[groupSize * group + i] = UInt8(truncatingIfNeeded: lanes[group]) }
+                }
+            }
+        }
+        finish(values, scales: scales, mins: mins, maxLevel: search.maxLevel, into: block, levels: levels, simd: true)
+    }
+
+    /// The super-block scales, the packed 6-bit scales and mins, and the final levels.
+    @inline(__always)
+    private static func finish(
+        _ values: UnsafePointer<Float>, scales: SIMD8<Float>, mins: SIMD8<Float>, maxLevel: Int32,
+        into block: UnsafeMutableRawPointer, levels: UnsafeMutablePointer<UInt8>, simd: Bool
+    ) {
+        var maxScale: Float = 0, maxMin: Float = 0
+        for group in 0..<groups {
+            if scales[group] > maxScale { maxScale = scales[group] }
+            if mins[group] > maxMin { maxMin = mins[group] }
+        }
+        let inverseScale: Float = maxScale > 0 ? 63 / maxScale : 0
+        let inverseMin: Float = maxMin > 0 ? 63 / maxMin : 0
+        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
+        for group in 0..<groups {
+            let ls = min(63, UInt8(truncatingIfNeeded: GGMLBlockBits.nearestInt(inverseScale * scales[group])))
+            let lm = min(63, UInt8(truncatingIfNeeded: GGMLBlockBits.nearestInt(inverseMin * mins[group])))
+            if group < 4 {
+                packed[group] = ls
+                packed[group + 4] = lm
+            } else {
+                packed[group + 4] = (ls & 0x0F) | ((lm & 0x0F) &<< 4)
+                packed[group - 4] |= (ls >> 4) &<< 6
+                packed[group] |= (lm >> 4) &<< 6
+            }
+        }
+        GGMLBlockBits.storeHalf(maxScale / 63, to: block, at: 0)
+        GGMLBlockBits.storeHalf(maxMin / 63, to: block, at: 2)
+        let superScale = GGMLBlockBits.loadHalf(from: block, at: 0)
+        let superMin = GGMLBlockBits.loadHalf(from: block, at: 2)
+        for group in 0..<groups {
+            let (scaleLevel, minLevel) = scaleMin(group, packed: UnsafePointer(packed))
+            let scale = superScale * Float(scaleLevel)
+            if scale == 0 { continue }
+            let offset = superMin * Float(minLevel)
+            let x = values + groupSize * group
+            let out = levels + groupSize * group
+            if simd {
+                for part in 0..<(groupSize / 8) {
+                    let shifted = (GGMLBlockBits.load8(x, 8 * part) + offset) / scale
+                    let level = GGMLKQuantSearch.clamp(GGMLBlockBits.nearestInt(shifted), 0, maxLevel)
+                    (UnsafeMutableRawPointer(out) + 8 * part).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: level), as: SIMD8<UInt8>.self)
+                }
+            } else {
+                for i in 0..<groupSize {
+                    let level = GGMLKQuantSearch.clamp(GGMLBlockBits.nearestInt((x[i] + offset) / scale), 0, maxLevel)
+                    out[i] = UInt8(truncatingIfNeeded: level)
+                }
+            }
+        }
+    }
+
+    /// ggml's `get_scale_min_k4`: the 6-bit scale and min of group `j` from the 12 packed bytes.
+    @inline(__always)
+    static func scaleMin(_ j: Int, packed q: UnsafePointer<UInt8>) -> (scale: UInt8, min: UInt8) {
+        if j < 4 { return (q[j] & 63, q[j + 4] & 63) }
+        return ((q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4))
+    }
+}
