@@ -4,8 +4,10 @@ import MPTFormats
 import MPTGraph
 
 /// Writes an MPT model as a llama.cpp `mpt` GGUF file: metadata (hyper-parameters, file type,
-/// tokenizer), then every tensor streamed one at a time — cast, or quantized to Q8_0/Q4_0 — into
-/// a temporary file that is renamed into place once complete.
+/// tokenizer), then every tensor streamed one at a time — cast, or quantized with the types
+/// llama-quantize picks for the file type (`LlamaQuantMix`) — into a temporary file that is
+/// renamed into place once complete. A block-quantized input tensor whose type does not change is
+/// copied; one whose type changes is re-quantized only with `allowRequantize`.
 public enum GGUFExport {
     /// One tensor of the output: its GGUF name, source, shape and type.
     public struct PlannedTensor: Sendable {
@@ -17,21 +19,65 @@ public enum GGUFExport {
         public var shape: [Int]
         /// The ggml type written.
         public var type: GGMLType
+        /// The type the mix wanted when the row length made it fall back to `type`
+        /// (llama-quantize's `tensor_type_fallback`), else nil.
+        public var fallbackFrom: GGMLType? = nil
     }
 
     /// `general.quantization_version` as the converter writes it (`GGML_QUANT_VERSION`).
     public static let quantizationVersion: UInt32 = 2
 
-    /// The output tensors and their types; refuses what llama.cpp cannot represent.
+    /// The output tensors and their types; refuses what llama.cpp cannot represent, a type this
+    /// build cannot encode, and (without `plan.allowRequantize`) re-quantizing quantized input.
     public static func tensors(model: MPTModel, plan: OutputPlan) throws -> [PlannedTensor] {
         try model.config.checkRepresentableInGGUF()
         let dtype = plan.storageDType(for: model)
         _ = try GGUFTensorTypes.fileType(quant: plan.quant, dtype: dtype)
-        return try model.orderedTensors.map { tensor in
+        let inputs = try model.orderedTensors.map { tensor in
             let source = try model.source(tensor)
-            let type = try GGUFTensorTypes.type(for: tensor, shape: source.shape, config: model.config, quant: plan.quant, dtype: dtype)
-            return PlannedTensor(tensor: tensor, name: GGUFNaming.ggufName(for: tensor), shape: source.shape, type: type)
+            let name = GGUFNaming.ggufName(for: tensor)
+            return (tensor: tensor, name: name, shape: source.shape, kept: keptType(tensor, source: source, model: model, dtype: dtype))
         }
+        let decisions = try GGUFTensorTypes.decisions(for: inputs, layerCount: model.config.nLayers, quant: plan.quant)
+        return try zip(inputs, decisions).map { input, decision in
+            let planned = PlannedTensor(tensor: input.tensor, name: input.name, shape: input.shape, type: decision.type,
+                                        fallbackFrom: decision.fallbackFrom)
+            try checkEncodable(planned, source: try model.source(input.tensor), plan: plan)
+            return planned
+        }
+    }
+
+    /// The type a tensor the mix does not quantize keeps: its own F32/F16/BF16 type in a GGUF
+    /// input (llama-quantize copies it), else the converter's unquantized type.
+    static func keptType(_ tensor: CanonicalTensor, source: TensorSource, model: MPTModel, dtype: TargetDType) -> GGMLType {
+        if model.flavour == .gguf, case let .dense(view) = source, let type = GGMLType(denseDType: view.dtype),
+           type == .f32 || type == .f16 || type == .bf16 {
+            return type
+        }
+        return GGUFTensorTypes.unquantizedType(for: tensor, shape: source.shape, dtype: dtype)
+    }
+
+    /// The ggml type of a block-quantized GGUF source, nil for any other source.
+    static func storedGGMLType(_ source: TensorSource) -> GGMLType? {
+        guard case let .quantized(tensor) = source else { return nil }
+        return GGMLType.allCases.first { $0.description == tensor.format }
+    }
+
+    /// Whether `planned` can be written from `source`: a quantized source of the same type is
+    /// copied; otherwise the type needs an encoder, and a quantized source needs
+    /// `allowRequantize` and a decoder.
+    static func checkEncodable(_ planned: PlannedTensor, source: TensorSource, plan: OutputPlan) throws {
+        if case .merged = source { try Dequantizer.requireUnquantized(source, name: planned.tensor.name) }
+        if case let .quantized(stored) = source {
+            if stored.format == planned.type.description { return }
+            guard plan.allowRequantize else {
+                throw GGUFExportError.requantize(tensor: planned.name, from: stored.format, to: planned.type)
+            }
+            if let type = storedGGMLType(source), !GGMLQuantizer.supports(type) {
+                throw GGUFExportError.noDecoder(tensor: planned.name, type: stored.format)
+            }
+        }
+        guard GGMLQuantizer.canEncode(planned.type) else { throw GGUFExportError.noEncoder(tensor: planned.name, type: planned.type) }
     }
 
     /// The tokenizer of the model directory, when it has a `tokenizer.json`.
@@ -94,7 +140,10 @@ public enum GGUFExport {
         }
         for item in planned {
             let source = try model.source(item.tensor)
-            try attributing(to: model.checkpoint.path) { try Dequantizer.requireUnquantized(source, name: item.tensor.name) }
+            if case let .quantized(stored) = source, stored.format == item.type.description {
+                try addCopy(of: stored, as: item, to: &writer, progress: progress, origin: model.checkpoint.path)
+                continue
+            }
             if case let .dense(view) = source, !view.isContiguous {
                 throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
             }
@@ -106,7 +155,7 @@ public enum GGUFExport {
                 progress(canonicalName)
                 try attributing(to: model.checkpoint.path) {
                     // LoRA-merged weights are computed here, one tensor at a time.
-                    let view = try Dequantizer.denseView(source, name: sourceName)
+                    let view = try Dequantizer.decodedView(source, name: sourceName)
                     let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
                     if !allowNonfinite { try checkCounts(counts, name: sourceName, type: item.type) }
                     view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
@@ -115,6 +164,20 @@ public enum GGUFExport {
         }
         try writer.write(to: path, overwrite: plan.replaceExisting, durable: plan.isDurable)
         return planned
+    }
+
+    /// Copies the blocks of a quantized source whose type the mix keeps (llama-quantize writes
+    /// such a tensor unchanged).
+    static func addCopy(of stored: QuantizedTensor, as item: PlannedTensor, to writer: inout GGUFWriter,
+                        progress: @escaping @Sendable (String) -> Void, origin: String) throws {
+        guard let blocks = stored.components["blocks"] else {
+            throw FileError(path: origin, underlying: Dequantizer.Failure.missingComponent(format: stored.format, role: "blocks"))
+        }
+        let canonicalName = item.tensor.name
+        try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
+            progress(canonicalName)
+            try attributing(to: origin) { try blocks.withContiguousBytes { try sink.write($0) } }
+        }
     }
 
     /// NaN/Inf in the source, and values that F16 cannot hold (they became ±inf). The whole
