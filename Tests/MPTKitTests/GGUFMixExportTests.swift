@@ -129,6 +129,21 @@ enum SyntheticMPT {
         #expect(file.tensor(named: "blk.0.attn_norm.weight")?.type == .f32)
     }
 
+    /// GGUF → GGUF keeps the input file's tokenizer entries, as llama-quantize copies them.
+    @Test func ggufInputKeepsItsTokenizer() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = try GGUFExportSupport.convert(TestPaths.model("mpt-neox-tok-f16"), into: directory, file: "in.gguf",
+                                                  options: try OutputPlan(format: .gguf, dtype: .fixed(.f32)))
+        let output = try GGUFExportSupport.convert(input, into: directory, file: "q8.gguf", options: try OutputPlan(format: .gguf, quant: .q8_0))
+        let before = try GGUFFile.read(path: input), after = try GGUFFile.read(path: output)
+        let keys = before.metadata.map(\.key).filter { $0.hasPrefix("tokenizer.") }
+        #expect(keys.contains("tokenizer.ggml.tokens"))
+        #expect(after.metadata.map(\.key).filter { $0.hasPrefix("tokenizer.") } == keys)
+        for key in keys { #expect(after[key] == before[key], "\(key)") }
+        #expect(after["general.file_type"] == .uint32(7))
+    }
+
     /// A quantized GGUF is refused for a type change unless --allow-requantize; a file type that
     /// keeps every quantized tensor's type copies the blocks unchanged, without the flag.
     @Test func requantizingNeedsTheFlag() throws {

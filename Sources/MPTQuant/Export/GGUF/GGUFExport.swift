@@ -61,6 +61,8 @@ public enum GGUFExport {
         entries.append(("general.quantization_version", .uint32(quantizationVersion)))
         if let vocabulary {
             entries.append(contentsOf: vocabulary.metadata)
+        } else if let inherited = inheritedTokenizer(model) {
+            entries.append(contentsOf: inherited)
         } else {
             guard let vocab = UInt32(exactly: model.config.vocabSize) else {
                 throw GGUFExportError.unrepresentable(option: "vocab_size", reason: "does not fit UINT32")
@@ -69,6 +71,13 @@ public enum GGUFExport {
             entries.append((MPTGGUFKey.vocabSize, .uint32(vocab)))
         }
         return entries
+    }
+
+    /// A GGUF input's tokenizer entries (`tokenizer.*`, and `mpt.vocab_size` when present), copied
+    /// unchanged as llama-quantize copies them; nil when the input is not a GGUF with a tokenizer.
+    static func inheritedTokenizer(_ model: MPTModel) -> [(key: String, value: GGUFValue)]? {
+        guard let file = model.checkpoint.gguf, file["tokenizer.ggml.model"] != nil else { return nil }
+        return file.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == MPTGGUFKey.vocabSize }
     }
 
     /// Converts `model` into the GGUF file `path` (replaced only when `plan.replaceExisting`);
