@@ -160,6 +160,10 @@ enum SyntheticMPT {
         #expect(allowed.exitStatus == 0, "\(allowed.standardError)")
         #expect(try GGUFFile.read(path: directory + "/q4.gguf").tensor(named: "blk.1.ffn_down.weight")?.type == .q4_0)
 
+        let float = try ChildRun.tool("mpt-convert", [q8, directory + "/f32.gguf", "--allow-requantize"])
+        #expect(float.exitStatus == 0, "\(float.standardError)")
+        #expect(try GGUFFile.read(path: directory + "/f32.gguf").tensor(named: "blk.0.attn_qkv.weight")?.type == .f32)
+
         let again = try ChildRun.tool("mpt-convert", [q8, directory + "/q8b.gguf", "--quant", "q8_0"])
         #expect(again.exitStatus == 0, "\(again.standardError)")
         let before = try GGUFFile.read(path: q8), after = try GGUFFile.read(path: directory + "/q8b.gguf")

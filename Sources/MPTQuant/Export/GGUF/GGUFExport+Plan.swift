@@ -19,7 +19,7 @@ extension GGUFExport {
         let inputs = try model.orderedTensors.map { tensor in
             let source = try model.source(tensor)
             let name = GGUFNaming.ggufName(for: tensor)
-            return (tensor: tensor, name: name, shape: source.shape, kept: keptType(tensor, source: source, model: model, dtype: dtype))
+            return (tensor: tensor, name: name, shape: source.shape, kept: keptType(tensor, source: source, model: model, dtype: dtype, quant: plan.quant))
         }
         let decisions = try GGUFTensorTypes.decisions(for: inputs, layerCount: model.config.nLayers, quant: plan.quant)
         return zip(inputs, decisions).map { input, decision in
@@ -28,12 +28,17 @@ extension GGUFExport {
         }
     }
 
-    /// The type a tensor the mix does not quantize keeps: its own F32/F16/BF16 type in a GGUF
-    /// input (llama-quantize copies it), else the converter's unquantized type.
-    static func keptType(_ tensor: CanonicalTensor, source: TensorSource, model: MPTModel, dtype: TargetDType) -> GGMLType {
-        if model.flavour == .gguf, case let .dense(view) = source, let type = GGMLType(denseDType: view.dtype),
-           type == .f32 || type == .f16 || type == .bf16 {
-            return type
+    /// The type a tensor keeps when the mix does not quantize it: in a quantized file made from a
+    /// GGUF input, its own stored type (F32/F16/BF16, or a block type: llama-quantize copies it);
+    /// otherwise the converter's unquantized type.
+    static func keptType(_ tensor: CanonicalTensor, source: TensorSource, model: MPTModel, dtype: TargetDType,
+                         quant: QuantScheme) -> GGMLType {
+        if model.flavour == .gguf, quant.llamaFileType != nil {
+            if case let .dense(view) = source, let type = GGMLType(denseDType: view.dtype),
+               type == .f32 || type == .f16 || type == .bf16 {
+                return type
+            }
+            if let type = storedGGMLType(source) { return type }
         }
         return GGUFTensorTypes.unquantizedType(for: tensor, shape: source.shape, dtype: dtype)
     }
