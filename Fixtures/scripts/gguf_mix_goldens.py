@@ -38,14 +38,15 @@ FILE_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_m"
 
 # Synthetic MPTs: d_model 256 so the K-quants apply; ffn widths 800 (a multiple of 32, not of
 # 256: the 256-block types fall back to their 32-block stand-ins) and 808 (not a multiple of 32:
-# F16); 16 layers so use_more_bits and Q3_K_M's n/16 rule both show; an untied head with biases.
+# F16); 16 layers so use_more_bits and Q3_K_M's n/16 rule both show; an untied head with biases
+# and learned positions (MPT has them only without ALiBi).
 SYNTHETIC = {
     "synthetic-d256-l16-untied-bias": dict(d_model=256, n_heads=4, n_layers=16, ffn=1024, vocab=320,
-                                           tied=False, bias=True),
+                                           tied=False, bias=True, alibi=False),
     "synthetic-d256-l12-ffn800": dict(d_model=256, n_heads=4, n_layers=12, ffn=800, vocab=512,
-                                      tied=True, bias=False),
+                                      tied=True, bias=False, alibi=True),
     "synthetic-d256-l2-ffn808": dict(d_model=256, n_heads=4, n_layers=2, ffn=808, vocab=320,
-                                     tied=True, bias=False),
+                                     tied=True, bias=False, alibi=True),
 }
 COMMITTED = ["mpt-4h-f32", "mpt-trained-d256"]
 
@@ -58,8 +59,9 @@ def write_synthetic(directory, spec, seed):
     def w(*shape):
         return (rng.standard_normal(shape) * 0.02).astype(np.float32)
 
-    tensors = {"transformer.wte.weight": w(vocab, d), "transformer.wpe.weight": w(64, d),
-               "transformer.norm_f.weight": np.ones(d, np.float32)}
+    tensors = {"transformer.wte.weight": w(vocab, d), "transformer.norm_f.weight": np.ones(d, np.float32)}
+    if not spec["alibi"]:
+        tensors["transformer.wpe.weight"] = w(64, d)
     if spec["bias"]:
         tensors["transformer.norm_f.bias"] = np.zeros(d, np.float32)
     for layer in range(spec["n_layers"]):
@@ -77,7 +79,7 @@ def write_synthetic(directory, spec, seed):
         "n_layers": spec["n_layers"], "expansion_ratio": ffn / d, "max_seq_len": 64, "vocab_size": vocab,
         "learned_pos_emb": True, "no_bias": not spec["bias"], "layer_norm_epsilon": 1e-5,
         "norm_type": "low_precision_layernorm", "tie_word_embeddings": spec["tied"],
-        "attn_config": {"alibi": True, "alibi_bias_max": 8, "attn_type": "multihead_attention",
+        "attn_config": {"alibi": spec["alibi"], "alibi_bias_max": 8, "attn_type": "multihead_attention",
                         "clip_qkv": None, "qk_ln": False, "softmax_scale": None},
     }
     os.makedirs(directory)

@@ -13,13 +13,14 @@ enum SyntheticMPT {
         let ffn = try #require(spec["ffn"]?.intValue), vocab = try #require(spec["vocab"]?.intValue)
         let heads = try #require(spec["n_heads"]?.intValue)
         let tied = spec["tied"]?.boolValue ?? true, bias = spec["bias"]?.boolValue ?? false
+        let alibi = spec["alibi"]?.boolValue ?? true
         func tensor(_ name: String, _ dims: [Int]) throws -> OutputTensor {
             let shape = try Shape(checking: dims)
             let values = (0..<shape.elementCount).map { Float(($0 * 7919) % 2001 - 1000) / 50000 }
             return OutputTensor(name: name, dtype: .f32, shape: shape) { sink in try sink.write(values) }
         }
-        var tensors = [try tensor("transformer.wte.weight", [vocab, d]), try tensor("transformer.wpe.weight", [64, d]),
-                       try tensor("transformer.norm_f.weight", [d])]
+        var tensors = [try tensor("transformer.wte.weight", [vocab, d]), try tensor("transformer.norm_f.weight", [d])]
+        if !alibi { tensors.append(try tensor("transformer.wpe.weight", [64, d])) }
         if bias { tensors.append(try tensor("transformer.norm_f.bias", [d])) }
         for layer in 0..<layers {
             let parts: [(String, [Int])] = [("norm_1", [d]), ("attn.Wqkv", [3 * d, d]), ("attn.out_proj", [d, d]),
@@ -38,7 +39,7 @@ enum SyntheticMPT {
             ("expansion_ratio", .double(Double(ffn) / Double(d))), ("max_seq_len", .int(64)), ("vocab_size", .int(vocab)),
             ("learned_pos_emb", .bool(true)), ("no_bias", .bool(!bias)), ("layer_norm_epsilon", .double(1e-5)),
             ("norm_type", .string("low_precision_layernorm")), ("tie_word_embeddings", .bool(tied)),
-            ("attn_config", .object([("alibi", .bool(true)), ("alibi_bias_max", .int(8)),
+            ("attn_config", .object([("alibi", .bool(alibi)), ("alibi_bias_max", .int(8)),
                                      ("attn_type", .string("multihead_attention")), ("qk_ln", .bool(false))])),
         ])
         try JSONWriter.pretty(config).write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
