@@ -12,7 +12,7 @@ extension OutputFormat: ExpressibleByArgument {}
 public struct ConvertCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mpt-convert",
-        abstract: "Convert an MPT checkpoint: merge a LoRA adapter, cast dtypes, quantize (int8, NF4, Q8_0, Q4_0), write safetensors or GGUF.")
+        abstract: "Convert an MPT checkpoint: merge a LoRA adapter, cast dtypes, quantize (int8, NF4, or any llama-quantize file type), write safetensors or GGUF.")
 
     @Argument(help: "Input model directory or weights file.")
     var input: String
@@ -20,7 +20,7 @@ public struct ConvertCommand: ParsableCommand {
     @Argument(help: "Output directory (safetensors) or .gguf file.")
     var output: String
 
-    @Option(help: "Weight quantization: none, int8, nf4 (safetensors); q8_0, q4_0 (GGUF).")
+    @Option(help: ArgumentHelp("Weight quantization: none; int8, nf4 (safetensors); or a llama-quantize file type (GGUF, tensor types chosen as llama-quantize does): \(LlamaFileType.nameList).", valueName: "type"))
     var quant: QuantScheme = .none
 
     @Option(help: "Storage dtype of unquantized tensors: f32, f16, bf16 (default: the input's).")
@@ -46,6 +46,9 @@ public struct ConvertCommand: ParsableCommand {
     @Flag(help: "Keep NaN/Inf weights instead of failing.")
     var allowNonfinite = false
 
+    @Flag(help: "GGUF output: re-quantize weights that are already block-quantized (refused otherwise, as llama-quantize does).")
+    var allowRequantize = false
+
     @Flag(help: "Replace an existing output.")
     var force = false
 
@@ -70,7 +73,7 @@ public struct ConvertCommand: ParsableCommand {
                 format: format ?? OutputPlan.impliedFormat(forOutput: output), dtype: dtype.map(DTypeChoice.fixed) ?? .inputs,
                 quant: quant, nf4: NF4Settings(blocksize: blocksize, doubleQuant: doubleQuant), shardSize: shardBytes,
                 loraAdapter: mergeLora, durability: sync.durability, allowNonfinite: allowNonfinite,
-                threads: threading.threads, replaceExisting: force)
+                allowRequantize: allowRequantize, threads: threading.threads, replaceExisting: force)
         } catch let error as OutputPlanError {
             throw ValidationError(Self.usageMessage(error, formatGiven: format != nil))
         }
@@ -83,7 +86,7 @@ public struct ConvertCommand: ParsableCommand {
         case let .quantization(quant, .safetensors):
             return "--quant \(quant.rawValue) is written as GGUF: use --format gguf (or an OUT ending in .gguf)"
         case let .quantization(quant, .gguf):
-            return "--quant \(quant.rawValue) is a bitsandbytes safetensors layout, but \(chosen) asks for GGUF (which takes --quant none, q8_0 or q4_0): use --format safetensors"
+            return "--quant \(quant.rawValue) is a bitsandbytes safetensors layout, but \(chosen) asks for GGUF (which takes --quant none or one of \(LlamaFileType.nameList)): use --format safetensors"
         case .sharding:
             return "--shard-size applies to safetensors output; \(chosen) asks for GGUF, which is written as one file"
         case .nf4Blocksize:

@@ -49,6 +49,8 @@ enum FlagHint {
             return "use --force to replace it"
         case ConversionError.nonFinite, ConversionError.overflow:
             return "use --allow-nonfinite to keep them"
+        case GGUFExportError.requantize:
+            return "use --allow-requantize to re-quantize it"
         default:
             return nil
         }

@@ -79,6 +79,7 @@ struct InspectReport {
             out += line + "\n"
         }
         out += "\ntotal: \(rows.count) tensors, \(totalParameters) parameters, \(totalBytes) bytes (\(humanBytes(totalBytes)))\n"
+        out += InspectTypeSummary(rows: rows).text + "\n"
         return out
     }
 
@@ -114,6 +115,9 @@ struct InspectReport {
         })))
         members.append(("total_parameters", .int(totalParameters)))
         members.append(("total_bytes", .int(totalBytes)))
+        let summary = InspectTypeSummary(rows: rows)
+        members.append(("types", .object(summary.counts.map { (key: $0.type, value: JSONValue.int($0.tensors)) })))
+        members.append(("bits_per_weight", summary.bitsPerWeight.map(JSONValue.double) ?? .null))
         return JSONWriter.pretty(.object(members))
     }
 

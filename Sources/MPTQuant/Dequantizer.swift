@@ -71,6 +71,12 @@ public enum Dequantizer {
     /// (a LoRA merge), its float32 values in a fresh buffer. Call it when the tensor is needed.
     public static func denseView(_ source: TensorSource, name: String) throws -> TensorView {
         try requireUnquantized(source, name: name)
+        return try decodedView(source, name: name)
+    }
+
+    /// A dense view of any source: the stored view of a dense one, else its decoded float32
+    /// values in a fresh buffer (re-quantization starts from these).
+    public static func decodedView(_ source: TensorSource, name: String) throws -> TensorView {
         switch source {
         case let .dense(view):
             return view

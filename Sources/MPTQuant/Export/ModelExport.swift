@@ -12,15 +12,37 @@ public enum ModelExport {
         /// A GGUF file and its tensors.
         case ggufFile(tensors: [GGUFExport.PlannedTensor])
 
-        /// One line for the tools: the files written, or the tensor count by ggml type.
+        /// One line for the tools: the files written, or the tensor count by ggml type and the
+        /// row-length fallbacks llama-quantize's rules made.
         public var summary: String {
             switch self {
             case let .directory(files):
                 return files.joined(separator: ", ")
             case let .ggufFile(tensors):
                 let types = Dictionary(grouping: tensors, by: { $0.type.description }).map { "\($0.value.count) \($0.key)" }.sorted()
-                return "\(tensors.count) tensors (\(types.joined(separator: ", ")))"
+                return "\(tensors.count) tensors (\(types.joined(separator: ", ")))" + Self.fallbackSummary(tensors)
             }
+        }
+
+        /// `; 2 fell back (row length not a multiple of the block): Q4_K→Q5_0 ×2 (blk.0.ffn_down.weight, …)`,
+        /// or empty when no tensor fell back.
+        static func fallbackSummary(_ tensors: [GGUFExport.PlannedTensor]) -> String {
+            let fallen = tensors.filter { $0.fallbackFrom != nil }
+            guard !fallen.isEmpty else { return "" }
+            var groups: [(key: String, names: [String])] = []
+            for tensor in fallen {
+                let key = "\(tensor.fallbackFrom.map(\.description) ?? "?")→\(tensor.type)"
+                if let index = groups.firstIndex(where: { $0.key == key }) {
+                    groups[index].names.append(tensor.name)
+                } else {
+                    groups.append((key, [tensor.name]))
+                }
+            }
+            let parts = groups.map { group in
+                "\(group.key) ×\(group.names.count) (\(group.names[0])\(group.names.count > 1 ? ", …" : ""))"
+            }
+            return "; \(fallen.count) fell back as llama-quantize does (row length not a multiple of the block): "
+                + parts.joined(separator: ", ")
         }
     }
 
@@ -39,8 +61,8 @@ public enum ModelExport {
             return .directory(files: try BitsAndBytesExport.writeDirectory(model: model, plan: plan, to: output, progress: progress))
         case (.gguf, _):
             return .ggufFile(tensors: try attributing(to: output) { try GGUFExport.write(model: model, to: output, plan: plan, progress: progress) })
-        case (.safetensors, .q8_0), (.safetensors, .q4_0):
-            // `OutputPlan.init` refuses these; kept as an error rather than a trap.
+        case (.safetensors, _):
+            // `OutputPlan.init` refuses the GGUF types here; kept as an error rather than a trap.
             throw OutputPlanError.quantization(plan.quant, format: plan.format)
         }
     }

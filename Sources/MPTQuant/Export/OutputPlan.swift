@@ -22,6 +22,9 @@ public struct OutputPlan: Sendable, Equatable {
     public var durability: Durability
     /// Keep NaN/Inf weights (and values that overflow the output dtype) instead of failing.
     public var allowNonfinite: Bool
+    /// Re-quantize weights that are already block-quantized (GGUF output), as llama-quantize's
+    /// `--allow-requantize`; without it such an input is refused.
+    public var allowRequantize: Bool
     /// Worker threads.
     public var threads: Int
     /// Replace an existing output.
@@ -30,8 +33,8 @@ public struct OutputPlan: Sendable, Equatable {
     /// Builds and checks a plan; throws `OutputPlanError` for a combination that cannot be written.
     public init(format: OutputFormat = .safetensors, dtype: DTypeChoice = .inputs, quant: QuantScheme = .none,
                 nf4: NF4Settings = NF4Settings(), shardSize: Int? = nil, loraAdapter: String? = nil,
-                durability: Durability = .durable, allowNonfinite: Bool = false, threads: Int = 2,
-                replaceExisting: Bool = false) throws {
+                durability: Durability = .durable, allowNonfinite: Bool = false, allowRequantize: Bool = false,
+                threads: Int = 2, replaceExisting: Bool = false) throws {
         self.format = format
         self.dtype = dtype
         self.quant = quant
@@ -40,6 +43,7 @@ public struct OutputPlan: Sendable, Equatable {
         self.loraAdapter = loraAdapter
         self.durability = durability
         self.allowNonfinite = allowNonfinite
+        self.allowRequantize = allowRequantize
         self.threads = threads
         self.replaceExisting = replaceExisting
         try check()
@@ -63,10 +67,10 @@ public struct OutputPlan: Sendable, Equatable {
             throw OutputPlanError.nf4Blocksize(nf4.blocksize)
         }
         if let shardSize, shardSize <= 0 { throw OutputPlanError.shardSize(shardSize) }
-        switch (format, quant) {
-        case (.safetensors, .q8_0), (.safetensors, .q4_0), (.gguf, .int8), (.gguf, .nf4):
+        switch format {
+        case .safetensors where quant.llamaFileType != nil, .gguf where quant.isBitsAndBytes:
             throw OutputPlanError.quantization(quant, format: format)
-        case (.safetensors, _), (.gguf, _):
+        case .safetensors, .gguf:
             break
         }
         if format == .gguf, shardSize != nil { throw OutputPlanError.sharding(format: format) }

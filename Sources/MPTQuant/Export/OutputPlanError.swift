@@ -1,8 +1,8 @@
 /// Why an `OutputPlan` cannot be built. The messages speak of the output, not of command-line
 /// flags; the tools add their own wording.
 public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A quantization the format cannot hold (Q8_0/Q4_0 are GGUF types; int8/NF4 are bitsandbytes
-    /// safetensors layouts).
+    /// A quantization the format cannot hold (the llama-quantize file types are GGUF; int8/NF4
+    /// are bitsandbytes safetensors layouts).
     case quantization(QuantScheme, format: OutputFormat)
     /// The format is written as one file and cannot be sharded.
     case sharding(format: OutputFormat)
@@ -16,7 +16,7 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case let .quantization(quant, format):
-            let home = (quant == .q8_0 || quant == .q4_0) ? "GGUF" : "safetensors (bitsandbytes layout)"
+            let home = quant.llamaFileType != nil ? "GGUF" : "safetensors (bitsandbytes layout)"
             return "\(quant.rawValue) quantization is written as \(home), not \(format.rawValue)"
         case let .sharding(format):
             return "\(format.rawValue) output is a single file and cannot be sharded"

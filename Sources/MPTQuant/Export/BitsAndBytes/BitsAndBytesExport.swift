@@ -88,7 +88,7 @@ public enum BitsAndBytesExport {
                 let dims = source.shape
                 components = BitsAndBytesInt8.components(of: try BitsAndBytesInt8.quantize(
                     values, rows: dims[0], columns: dims.count > 1 ? dims[1] : 1, threadCount: plan.threads))
-            case .none, .q8_0, .q4_0:
+            default:
                 throw ConversionError.unsupported("\(plan.quant.rawValue) is not a bitsandbytes quantization")
             }
             for component in components {

@@ -5,8 +5,10 @@ import MPTGraph
 import MPTTokenizer
 
 /// Writes an MPT model as a llama.cpp `mpt` GGUF file: metadata (hyper-parameters, file type,
-/// tokenizer), then every tensor streamed one at a time — cast, or quantized to Q8_0/Q4_0 — into
-/// a temporary file that is renamed into place once complete.
+/// tokenizer), then every tensor streamed one at a time — cast, or quantized with the types
+/// llama-quantize picks for the file type (`LlamaQuantMix`) — into a temporary file that is
+/// renamed into place once complete. A block-quantized input tensor whose type does not change is
+/// copied; one whose type changes is re-quantized only with `allowRequantize`.
 public enum GGUFExport {
     /// One tensor of the output: its GGUF name, source, shape and type.
     public struct PlannedTensor: Sendable {
@@ -18,22 +20,13 @@ public enum GGUFExport {
         public var shape: [Int]
         /// The ggml type written.
         public var type: GGMLType
+        /// The type the mix wanted when the row length made it fall back to `type`
+        /// (llama-quantize's `tensor_type_fallback`), else nil.
+        public var fallbackFrom: GGMLType? = nil
     }
 
     /// `general.quantization_version` as the converter writes it (`GGML_QUANT_VERSION`).
     public static let quantizationVersion: UInt32 = 2
-
-    /// The output tensors and their types; refuses what llama.cpp cannot represent.
-    public static func tensors(model: MPTModel, plan: OutputPlan) throws -> [PlannedTensor] {
-        try model.config.checkRepresentableInGGUF()
-        let dtype = plan.storageDType(for: model)
-        _ = try GGUFTensorTypes.fileType(quant: plan.quant, dtype: dtype)
-        return try model.orderedTensors.map { tensor in
-            let source = try model.source(tensor)
-            let type = try GGUFTensorTypes.type(for: tensor, shape: source.shape, config: model.config, quant: plan.quant, dtype: dtype)
-            return PlannedTensor(tensor: tensor, name: GGUFNaming.ggufName(for: tensor), shape: source.shape, type: type)
-        }
-    }
 
     /// The tokenizer of the model directory, when it has a `tokenizer.json`.
     public static func vocabulary(model: MPTModel) throws -> GGUFVocabulary? {
@@ -69,6 +62,8 @@ public enum GGUFExport {
         entries.append(("general.quantization_version", .uint32(quantizationVersion)))
         if let vocabulary {
             entries.append(contentsOf: vocabulary.metadata)
+        } else if let inherited = inheritedTokenizer(model) {
+            entries.append(contentsOf: inherited)
         } else {
             guard let vocab = UInt32(exactly: model.config.vocabSize) else {
                 throw GGUFExportError.unrepresentable(option: "vocab_size", reason: "does not fit UINT32")
@@ -77,6 +72,13 @@ public enum GGUFExport {
             entries.append((MPTGGUFKey.vocabSize, .uint32(vocab)))
         }
         return entries
+    }
+
+    /// A GGUF input's tokenizer entries (`tokenizer.*`, and `mpt.vocab_size` when present), copied
+    /// unchanged as llama-quantize copies them; nil when the input is not a GGUF with a tokenizer.
+    static func inheritedTokenizer(_ model: MPTModel) -> [(key: String, value: GGUFValue)]? {
+        guard let file = model.checkpoint.gguf, file["tokenizer.ggml.model"] != nil else { return nil }
+        return file.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == MPTGGUFKey.vocabSize }
     }
 
     /// Converts `model` into the GGUF file `path` (replaced only when `plan.replaceExisting`);
@@ -95,7 +97,10 @@ public enum GGUFExport {
         }
         for item in planned {
             let source = try model.source(item.tensor)
-            try attributing(to: model.checkpoint.path) { try Dequantizer.requireUnquantized(source, name: item.tensor.name) }
+            if case let .quantized(stored) = source, stored.format == item.type.description {
+                try addCopy(of: stored, as: item, to: &writer, progress: progress, origin: model.checkpoint.path)
+                continue
+            }
             if case let .dense(view) = source, !view.isContiguous {
                 throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
             }
@@ -107,7 +112,7 @@ public enum GGUFExport {
                 progress(canonicalName)
                 try attributing(to: model.checkpoint.path) {
                     // LoRA-merged weights are computed here, one tensor at a time.
-                    let view = try Dequantizer.denseView(source, name: sourceName)
+                    let view = try Dequantizer.decodedView(source, name: sourceName)
                     let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
                     if !allowNonfinite { try checkCounts(counts, name: sourceName, type: item.type) }
                     view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
@@ -116,6 +121,20 @@ public enum GGUFExport {
         }
         try writer.write(to: path, overwrite: plan.replaceExisting, durable: plan.isDurable)
         return planned
+    }
+
+    /// Copies the blocks of a quantized source whose type the mix keeps (llama-quantize writes
+    /// such a tensor unchanged).
+    static func addCopy(of stored: QuantizedTensor, as item: PlannedTensor, to writer: inout GGUFWriter,
+                        progress: @escaping @Sendable (String) -> Void, origin: String) throws {
+        guard let blocks = stored.components["blocks"] else {
+            throw FileError(path: origin, underlying: Dequantizer.Failure.missingComponent(format: stored.format, role: "blocks"))
+        }
+        let canonicalName = item.tensor.name
+        try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
+            progress(canonicalName)
+            try attributing(to: origin) { try blocks.withContiguousBytes { try sink.write($0) } }
+        }
     }
 
     /// NaN/Inf in the source, and values that F16 cannot hold (they became ±inf). The whole

@@ -1,3 +1,5 @@
+import MPTFormats
+
 /// Why a model cannot be written as a llama.cpp `mpt` GGUF file.
 public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A model option that llama.cpp's MPT graph does not implement; writing the file anyway
@@ -9,6 +11,13 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
     case unsupportedQuantization(String)
     /// A weight is not laid out contiguously.
     case nonContiguous(tensor: String)
+    /// The mix gives `tensor` a ggml type this build has no encoder for (yet).
+    case noEncoder(tensor: String, type: GGMLType)
+    /// `tensor` is stored block-quantized as `from` and would become `to`; llama-quantize refuses
+    /// that without `--allow-requantize`.
+    case requantize(tensor: String, from: String, to: GGMLType)
+    /// `tensor` is stored in a quantized type this build cannot decode.
+    case noDecoder(tensor: String, type: String)
 
     public var description: String {
         switch self {
@@ -17,9 +26,15 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
         case let .unsupportedTokenizer(why):
             return "cannot write the tokenizer to GGUF: \(why)"
         case let .unsupportedQuantization(what):
-            return "GGUF output holds unquantized, q8_0 or q4_0 weights, not \(what)"
+            return "GGUF output takes none or a llama-quantize file type (\(LlamaFileType.nameList)), not \(what)"
         case let .nonContiguous(tensor):
             return "tensor '\(tensor)' is not stored contiguously"
+        case let .noEncoder(tensor, type):
+            return "tensor '\(tensor)' takes ggml type \(type), which has no encoder in this build of MPTKit"
+        case let .requantize(tensor, from, to):
+            return "tensor '\(tensor)' is already quantized (\(from)); re-quantizing it to \(to) is refused, as llama-quantize does"
+        case let .noDecoder(tensor, type):
+            return "tensor '\(tensor)' is stored as \(type), which MPTKit cannot decode"
         }
     }
 }
