@@ -120,15 +120,16 @@ private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
 /// for every block, finite or holding NaN or ±infinity, and restore the same values from the
 /// same bytes; the finite blocks around the poisoned ones come out as they do alone.
 @Test func nonFiniteInputsDoNotTrapAndKernelsAgreeOnEveryBlock() throws {
-    let finite: [Float] = (0..<32).map { Float($0 - 16) / 8 }
-    var values: [Float] = []
-    for poison: Float? in [nil, .nan, nil, .infinity, -.infinity, nil] {
-        var block = finite
-        if let poison { block[5] = poison }
-        values += block
-    }
     let finiteBlocks = [0, 2, 5]
     for type in GGMLQuantizer.supportedTypes {
+        // One block of the type's size (32 or 256 values), repeating the same 32 values.
+        let finite: [Float] = (0..<type.blockSize).map { Float($0 % 32 - 16) / 8 }
+        var values: [Float] = []
+        for poison: Float? in [nil, .nan, nil, .infinity, -.infinity, nil] {
+            var block = finite
+            if let poison { block[5] = poison }
+            values += block
+        }
         let scalar = try GGMLQuantizer.quantize(values, as: type, kernel: .scalar)
         let simd = try GGMLQuantizer.quantize(values, as: type, kernel: .simd)
         #expect(scalar.count == 6 * type.typeSize)
@@ -147,7 +148,7 @@ private func sameFloats(_ lhs: [Float], _ rhs: [Float]) -> Bool {
         #expect(sameFloats(restoredScalar, restoredSIMD), "\(type): scalar and SIMD values differ")
         let restoredAlone = try GGMLQuantizer.dequantize(alone, as: type, kernel: .scalar)
         for block in finiteBlocks {
-            #expect(sameFloats(Array(restoredScalar[(block * 32)..<((block + 1) * 32)]), restoredAlone), "\(type) block \(block)")
+            #expect(sameFloats(Array(restoredScalar[(block * type.blockSize)..<((block + 1) * type.blockSize)]), restoredAlone), "\(type) block \(block)")
         }
     }
 }

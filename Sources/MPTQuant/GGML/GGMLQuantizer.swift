@@ -2,10 +2,14 @@ import MPTCore
 import MPTFormats
 
 /// Quantizes `Float` values to ggml block types and back. Supported: `Q8_0` and `Q4_0`, both
-/// byte-identical to ggml's reference quantizers (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref`).
+/// byte-identical to ggml's reference quantizers (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref`);
+/// `Q2_K`, `Q3_K`, `IQ4_NL` and `IQ4_XS`, byte-identical to what `ggml_quantize_chunk` runs
+/// without an importance matrix (`quantize_row_q2_K_ref`, `quantize_row_q3_K_ref`,
+/// `quantize_iq4_nl`, `quantize_iq4_xs`).
 public enum GGMLQuantizer {
     /// Block types with a quantizer here.
     public static let supportedTypes: [GGMLType] = [.q8_0, .q4_0]
+        + [.q2_K, .q3_K, .iq4_NL, .iq4_XS]
 
     /// True when `type` can be quantized and dequantized here.
     public static func supports(_ type: GGMLType) -> Bool { format(for: type) != nil }
@@ -14,6 +18,10 @@ public enum GGMLQuantizer {
         switch type {
         case .q8_0: return GGMLQ8_0.self
         case .q4_0: return GGMLQ4_0.self
+        case .q2_K: return GGMLQ2_K.self
+        case .q3_K: return GGMLQ3_K.self
+        case .iq4_NL: return GGMLIQ4_NL.self
+        case .iq4_XS: return GGMLIQ4_XS.self
         default: return nil
         }
     }
