@@ -184,6 +184,8 @@ def check(path: str) -> None:
 #   blocks.<type>.deq.bin      ggml_ref dequantize <type> 256 of those bytes, float32
 #   random.<type>.bin          arbitrary blocks (random bytes, finite f16 scales) for the decoders
 #   random.<type>.deq.bin      ggml_ref dequantize of them
+#   nonfinite.f32.bin          rows holding NaN / ±inf (ggml's behaviour there is not specified,
+#   nonfinite.<type>.bin       but its bytes are deterministic and MPTKit reproduces them)
 # ---------------------------------------------------------------------------------------------
 LOWBIT_OUT = OUT / "lowbit"
 LOWBIT_TYPES = {"q2_K": 84, "q3_K": 110, "iq4_nl": 18, "iq4_xs": 136}
@@ -264,6 +266,22 @@ def run_ggml_ref(ggml_ref: str, mode: str, type_name: str, data: bytes) -> bytes
     return subprocess.run([ggml_ref, mode, type_name, "256"], input=data, capture_output=True, check=True).stdout
 
 
+def lowbit_nonfinite_rows() -> np.ndarray:
+    rng = np.random.default_rng(5)
+    rows = []
+    for poison in [np.nan, np.inf, -np.inf]:
+        for position in [0, 5, 100, 255]:
+            row = rng.standard_normal(256).astype(np.float32)
+            row[position] = poison
+            rows.append(row)
+    row = rng.standard_normal(256).astype(np.float32)
+    row[::7] = np.inf
+    row[3::11] = -np.inf
+    rows.append(row)
+    rows.append(np.full(256, np.inf, dtype=np.float32))
+    return np.stack(rows).astype(np.float32)
+
+
 def generate_lowbit(ggml_ref: str) -> None:
     LOWBIT_OUT.mkdir(parents=True, exist_ok=True)
     cases = lowbit_cases()
@@ -291,6 +309,12 @@ def generate_lowbit(ggml_ref: str) -> None:
             "type_size": type_size, "blocks": f"blocks.{type_name}.bin",
             "dequantized": f"blocks.{type_name}.deq.bin",
             "random_blocks": f"random.{type_name}.bin", "random_dequantized": f"random.{type_name}.deq.bin"}
+    nonfinite = lowbit_nonfinite_rows()
+    (LOWBIT_OUT / "nonfinite.f32.bin").write_bytes(nonfinite.tobytes())
+    manifest["nonfinite"] = {"rows": len(nonfinite), "input": "nonfinite.f32.bin"}
+    for type_name in LOWBIT_TYPES:
+        (LOWBIT_OUT / f"nonfinite.{type_name}.bin").write_bytes(run_ggml_ref(ggml_ref, "quantize", type_name, nonfinite.tobytes()))
+        manifest["types"][type_name]["nonfinite_blocks"] = f"nonfinite.{type_name}.bin"
     (LOWBIT_OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"wrote {LOWBIT_OUT}")
 

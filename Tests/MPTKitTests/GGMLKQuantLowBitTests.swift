@@ -88,6 +88,21 @@ struct GGMLKQuantLowBitTests {
         }
     }
 
+    /// Rows holding NaN or ±inf: ggml does not specify the result, but its bytes are
+    /// deterministic and both our kernels reproduce them (the SIMD twin via the scalar one).
+    @Test(arguments: lowBitTags)
+    func nonFiniteRowsEqualGGML(tag: String) throws {
+        let type = try lowBitType(tag)
+        let values = try LowBitGoldens.floats("nonfinite.f32.bin")
+        let expected = try LowBitGoldens.bytes(try #require(try LowBitGoldens.files(tag)["nonfinite_blocks"]))
+        let rows = values.count / 256
+        for kernel in KernelVariant.allCases {
+            let produced = try GGMLQuantizer.quantize(values, as: type, kernel: kernel)
+            let wrong = differingCases(produced, expected, cases: (0..<rows).map { "row \($0)" })
+            #expect(wrong.isEmpty, "\(type) \(kernel): \(wrong)")
+        }
+    }
+
     @Test(arguments: lowBitTags)
     func rowQuantizerOnTwoThreadsEqualsGGML(tag: String) throws {
         let type = try lowBitType(tag)

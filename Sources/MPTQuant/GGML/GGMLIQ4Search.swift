@@ -119,19 +119,20 @@ enum GGMLIQ4Search {
         }
     }
 
-    /// `decodeScalar` through a 16-lane table.
+    /// `decodeScalar` by table: the 16 products `scale · level` (one vector multiply, the same
+    /// single rounding as the scalar's per-value product) looked up by nibble.
     @inline(__always)
     static func decodeSIMD(_ qs: UnsafeRawPointer, scale: Float, into values: UnsafeMutablePointer<Float>) {
-        let table = levels
-        for part in 0..<2 {
-            let bytes = qs.loadUnaligned(fromByteOffset: 8 * part, as: SIMD8<UInt8>.self)
-            var low = SIMD8<Float>(), high = SIMD8<Float>()
-            for lane in 0..<8 {
-                low[lane] = table[Int(bytes[lane] & 0xF)]
-                high[lane] = table[Int(bytes[lane] >> 4)]
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 1) { buffer in
+            guard let slot = buffer.baseAddress else { return }
+            slot.initialize(to: levels * scale)
+            UnsafeMutableRawPointer(slot).withMemoryRebound(to: Float.self, capacity: 16) { table in
+                for index in 0..<16 {
+                    let byte = qs.load(fromByteOffset: index, as: UInt8.self)
+                    values[index] = table[Int(byte & 0xF)]
+                    values[index + 16] = table[Int(byte &>> 4)]
+                }
             }
-            GGMLBlockBits.store8(low * scale, values, 8 * part)
-            GGMLBlockBits.store8(high * scale, values, 16 + 8 * part)
         }
     }
 }

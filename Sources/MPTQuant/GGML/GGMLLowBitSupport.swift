@@ -65,28 +65,58 @@ enum GGMLLowBit {
     /// of the bracket is the number of levels 1…14 that `x` is not below (`!(x < v)`, so NaN
     /// counts as above all of them, as in the binary search), and the nearer end is chosen with
     /// the same float comparison `x − low < high − x`. Equal to the binary search for every `x`.
+    /// Comparisons become 0/1 integers and the bracket ends sums of exact small integers, so the
+    /// code has no branches or table lookups and vectorizes across lanes.
     @inline(__always)
     static func bestIndexBranchFree(_ x: Float) -> (index: Int32, level: Float) {
         var count: Int32 = 0
-        var low: Float = -127
-        var high: Float = -104
-        // Steps between consecutive levels, for the lower and upper end of the bracket.
-        count &+= x < -104 ? 0 : 1; low += x < -104 ? 0 : 23; high += x < -104 ? 0 : 21
-        count &+= x < -83 ? 0 : 1; low += x < -83 ? 0 : 21; high += x < -83 ? 0 : 18
-        count &+= x < -65 ? 0 : 1; low += x < -65 ? 0 : 18; high += x < -65 ? 0 : 16
-        count &+= x < -49 ? 0 : 1; low += x < -49 ? 0 : 16; high += x < -49 ? 0 : 14
-        count &+= x < -35 ? 0 : 1; low += x < -35 ? 0 : 14; high += x < -35 ? 0 : 13
-        count &+= x < -22 ? 0 : 1; low += x < -22 ? 0 : 13; high += x < -22 ? 0 : 12
-        count &+= x < -10 ? 0 : 1; low += x < -10 ? 0 : 12; high += x < -10 ? 0 : 11
-        count &+= x < 1 ? 0 : 1; low += x < 1 ? 0 : 11; high += x < 1 ? 0 : 12
-        count &+= x < 13 ? 0 : 1; low += x < 13 ? 0 : 12; high += x < 13 ? 0 : 12
-        count &+= x < 25 ? 0 : 1; low += x < 25 ? 0 : 12; high += x < 25 ? 0 : 13
-        count &+= x < 38 ? 0 : 1; low += x < 38 ? 0 : 13; high += x < 38 ? 0 : 15
-        count &+= x < 53 ? 0 : 1; low += x < 53 ? 0 : 15; high += x < 53 ? 0 : 16
-        count &+= x < 69 ? 0 : 1; low += x < 69 ? 0 : 16; high += x < 69 ? 0 : 20
-        count &+= x < 89 ? 0 : 1; low += x < 89 ? 0 : 20; high += x < 89 ? 0 : 24
-        let takeLow = x - low < high - x
-        return (takeLow ? count : count &+ 1, takeLow ? low : high)
+        var lowSteps: Int32 = 0
+        var highSteps: Int32 = 0
+        step(x, -104, 23, 21, &count, &lowSteps, &highSteps)
+        step(x, -83, 21, 18, &count, &lowSteps, &highSteps)
+        step(x, -65, 18, 16, &count, &lowSteps, &highSteps)
+        step(x, -49, 16, 14, &count, &lowSteps, &highSteps)
+        step(x, -35, 14, 13, &count, &lowSteps, &highSteps)
+        step(x, -22, 13, 12, &count, &lowSteps, &highSteps)
+        step(x, -10, 12, 11, &count, &lowSteps, &highSteps)
+        step(x, 1, 11, 12, &count, &lowSteps, &highSteps)
+        step(x, 13, 12, 12, &count, &lowSteps, &highSteps)
+        step(x, 25, 12, 13, &count, &lowSteps, &highSteps)
+        step(x, 38, 13, 15, &count, &lowSteps, &highSteps)
+        step(x, 53, 15, 16, &count, &lowSteps, &highSteps)
+        step(x, 69, 16, 20, &count, &lowSteps, &highSteps)
+        step(x, 89, 20, 24, &count, &lowSteps, &highSteps)
+        let low = Float(lowSteps &- 127)
+        let high = Float(highSteps &- 104)
+        let takeHigh = notBelow(x - low, high - x)
+        let level = low + Float(takeHigh) * (high - low)
+        return (count &+ takeHigh, level)
+    }
+
+    /// One level of `bestIndexBranchFree`: when `x` is not below `bound` (level k), the bracket
+    /// moves up one level: its lower end by `lowStep` (level k − level k−1), its upper end by
+    /// `highStep` (level k+1 − level k).
+    @inline(__always)
+    static func step(
+        _ x: Float, _ bound: Float, _ lowStep: Int32, _ highStep: Int32,
+        _ count: inout Int32, _ lowSteps: inout Int32, _ highSteps: inout Int32
+    ) {
+        let taken = notBelow(x, bound)
+        count &+= taken
+        lowSteps &+= taken &* lowStep
+        highSteps &+= taken &* highStep
+    }
+
+    /// `condition` as 0 or 1, for combining conditions without short-circuit branches.
+    @inline(__always)
+    static func bit(_ condition: Bool) -> Int32 {
+        Int32(unsafeBitCast(condition, to: UInt8.self))
+    }
+
+    /// `!(x < bound)` as 0 or 1 (a zero-extended compare, never a branch).
+    @inline(__always)
+    static func notBelow(_ x: Float, _ bound: Float) -> Int32 {
+        Int32(unsafeBitCast(!(x < bound), to: UInt8.self))
     }
 
     /// True when none of the `count` values is NaN or ±inf (a bit-pattern maximum LLVM

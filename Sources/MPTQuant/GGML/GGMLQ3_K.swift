@@ -209,12 +209,15 @@ enum GGMLQ3_K: GGMLBlockFormat {
                     let newL = GGMLLowBit.clamp(GGMLLowBit.nearestInt(value * sl2 / slx), -nmax, nmax &- 1)
                     let newSLX = slx + w * value * Float(newL)
                     let newSL2 = sl2 + w * Float(newL) * Float(newL)
-                    let improves = newSL2 > 0 && newSLX * newSLX * sumL2[lane] > sumLX[lane] * sumLX[lane] * newSL2
-                    let take = active[lane] != 0 && slx > 0 && newL != old && improves
-                    current[index] = take ? newL : old
-                    sumLX[lane] = take ? newSLX : sumLX[lane]
-                    sumL2[lane] = take ? newSL2 : sumL2[lane]
-                    changed[lane] |= take ? 1 : 0
+                    // The scalar's nested conditions, combined without short-circuit branches.
+                    let gain = GGMLLowBit.bit(newSLX * newSLX * sumL2[lane] > sumLX[lane] * sumLX[lane] * newSL2)
+                    let take = active[lane] & GGMLLowBit.bit(slx > 0) & GGMLLowBit.bit(newL != old)
+                        & GGMLLowBit.bit(newSL2 > 0) & gain
+                    let keep = take &- 1
+                    current[index] = (newL & ~keep) | (old & keep)
+                    sumLX[lane] = take != 0 ? newSLX : sumLX[lane]
+                    sumL2[lane] = take != 0 ? newSL2 : sumL2[lane]
+                    changed[lane] |= take
                 }
             }
             for lane in 0..<16 { active[lane] &= changed[lane] }
