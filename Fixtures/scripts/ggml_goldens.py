@@ -257,8 +257,159 @@ def check(path: str) -> None:
               f"offset {tensor.data_offset} bytes {tensor.n_bytes}{extra}")
 
 
+# ---------------------------------------------------------------------------------------------
+# Low-bit K-quants and IQ4 (Q2_K, Q3_K, IQ4_NL, IQ4_XS): goldens from ggml itself, through the
+# block oracle Fixtures/scripts/ggml_ref (ggml_quantize_chunk without an importance matrix and
+# the type's to_float, built against llama-cpp-python 0.3.36's vendored ggml).
+#
+#   python3 Fixtures/scripts/ggml_goldens.py --lowbit [GGML_REF]   # default /tmp/ggml_ref
+#
+# Outputs in Fixtures/goldens/ggml/lowbit/ (little-endian raw bytes, described by manifest.json):
+#   blocks.f32.bin             float32 inputs, rows of 256 (one block of 256 per row), cases
+#                              listed in the manifest by row
+#   blocks.<type>.bin          ggml_ref quantize <type> 256 of those rows
+#   blocks.<type>.deq.bin      ggml_ref dequantize <type> 256 of those bytes, float32
+#   random.<type>.bin          arbitrary blocks (random bytes, finite f16 scales) for the decoders
+#   random.<type>.deq.bin      ggml_ref dequantize of them
+#   nonfinite.f32.bin          rows holding NaN / ±inf (ggml's behaviour there is not specified,
+#   nonfinite.<type>.bin       but its bytes are deterministic and MPTKit reproduces them)
+# ---------------------------------------------------------------------------------------------
+LOWBIT_OUT = OUT / "lowbit"
+LOWBIT_TYPES = {"q2_K": 84, "q3_K": 110, "iq4_nl": 18, "iq4_xs": 136}
+IQ4_LEVELS = np.array([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113], dtype=np.float32)
+
+
+def lowbit_cases() -> list[tuple[str, np.ndarray]]:
+    """Named blocks of 256 values: edge cases first, then random data."""
+    rng = np.random.default_rng(20251)
+    n = 256
+    normal = lambda: rng.standard_normal(n).astype(np.float32)
+    cases: list[tuple[str, np.ndarray]] = []
+    add = lambda name, values: cases.append((name, np.asarray(values, dtype=np.float32).reshape(n)))
+    add("zeros", np.zeros(n))
+    add("negative_zeros", np.where(np.arange(n) % 3 == 0, -0.0, 0.0))
+    add("all_equal_positive", np.full(n, 0.75))
+    add("all_equal_negative", np.full(n, -1.25))
+    add("all_equal_large", np.full(n, 3e38))
+    one = np.zeros(n); one[77] = 100.0
+    add("one_outlier_in_zeros", one)
+    outlier = normal(); outlier[17] = 50.0; outlier[200] = -80.0
+    add("outliers_in_normal", outlier)
+    add("integer_ties", (np.arange(n) % 8) - 4.0)                          # Q3_K levels exactly
+    add("half_ties", ((np.arange(n) % 17) - 8) / 2.0)
+    add("quarter_ties", ((np.arange(n) * 7 % 13) - 6) / 4.0)
+    add("q2_levels", (np.arange(n) % 4) * 0.5 - 0.5)                       # Q2_K grid with a min
+    add("iq4_levels", np.tile(IQ4_LEVELS, 16) / 127.0)                     # IQ4 codebook exactly
+    midpoints = (IQ4_LEVELS[:-1] + IQ4_LEVELS[1:]) / 2
+    add("iq4_midpoints", np.resize(np.concatenate([midpoints, [113.0]]), n) / 127.0)
+    add("alternating_signs", np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * (1 + np.arange(n) / 64))
+    add("all_positive", np.abs(normal()) + 0.1)
+    add("all_negative", -np.abs(normal()) - 0.1)
+    add("positive_max_first", np.concatenate([[5.0, -5.0], normal()[:-2]]))  # equal magnitudes
+    add("negative_max_first", np.concatenate([[-5.0, 5.0], normal()[:-2]]))
+    add("ramp", np.linspace(-1, 1, n))
+    add("large_1e4", normal() * 1e4)
+    add("large_1e30", normal() * 1e30)                                     # f16 scales overflow
+    add("extremes_3e38", np.where(np.arange(n) % 5 == 0, 3e38, -3e38) * np.where(np.arange(n) % 7 == 0, 1.0, 0.5))
+    add("max_float_mix", np.concatenate([[3.4028235e38, -3.4028235e38], normal()[:-2]]))
+    add("small_1e-3", normal() * 1e-3)
+    add("small_1e-6", normal() * 1e-6)                                     # f16 subnormal scales
+    add("small_1e-9", normal() * 1e-9)                                     # scales round to 0
+    add("small_1e-14", normal() * 1e-14)
+    add("below_group_eps", normal() * 1e-17)                               # < GROUP_MAX_EPS
+    add("float_subnormals", normal() * 1e-40)
+    scales = np.repeat(10.0 ** (np.arange(16) - 8), 16)
+    add("sub_block_scales_1e-8_to_1e7", normal() * scales)
+    add("sub_block_scales_mild", normal() * np.repeat(np.linspace(0.01, 4, 16), 16))
+    half = normal(); half[::32] = 0; half[np.repeat(np.arange(16) % 2 == 0, 16)] = 0
+    add("zero_sub_blocks", half)
+    zero32 = normal(); zero32[np.repeat(np.arange(8) % 3 == 0, 32)] = 0
+    add("zero_iq4_sub_blocks", zero32)
+    add("uniform", rng.uniform(-1, 1, n))
+    add("laplace", rng.laplace(0, 1, n))
+    add("sparse", normal() * (rng.uniform(0, 1, n) < 0.1))
+    add("shifted_positive", normal() + 4.0)
+    add("shifted_negative", normal() - 4.0)
+    add("f16_friendly", np.round(normal() * 64) / 64)
+    for index in range(8):
+        add(f"normal_{index}", normal() * (0.02 if index % 2 else 1.0))
+    return cases
+
+
+def lowbit_random_blocks(type_name: str, type_size: int, count: int, rng) -> np.ndarray:
+    """Arbitrary blocks of `type_name`: random bytes with each f16 scale set to a finite value."""
+    blocks = rng.integers(0, 256, size=(count, type_size), dtype=np.uint8)
+    def halves(count):
+        values = (rng.standard_normal(count) * 10.0 ** rng.integers(-7, 4, count)).astype(np.float16)
+        return values.view(np.uint8).reshape(count, 2)
+    offsets = {"q2_K": [80, 82], "q3_K": [108], "iq4_nl": [0], "iq4_xs": [0]}[type_name]
+    for offset in offsets:
+        blocks[:, offset:offset + 2] = halves(count)
+    return blocks
+
+
+def run_ggml_ref(ggml_ref: str, mode: str, type_name: str, data: bytes) -> bytes:
+    import subprocess
+    return subprocess.run([ggml_ref, mode, type_name, "256"], input=data, capture_output=True, check=True).stdout
+
+
+def lowbit_nonfinite_rows() -> np.ndarray:
+    rng = np.random.default_rng(5)
+    rows = []
+    for poison in [np.nan, np.inf, -np.inf]:
+        for position in [0, 5, 100, 255]:
+            row = rng.standard_normal(256).astype(np.float32)
+            row[position] = poison
+            rows.append(row)
+    row = rng.standard_normal(256).astype(np.float32)
+    row[::7] = np.inf
+    row[3::11] = -np.inf
+    rows.append(row)
+    rows.append(np.full(256, np.inf, dtype=np.float32))
+    return np.stack(rows).astype(np.float32)
+
+
+def generate_lowbit(ggml_ref: str) -> None:
+    LOWBIT_OUT.mkdir(parents=True, exist_ok=True)
+    cases = lowbit_cases()
+    inputs = np.stack([values for _, values in cases]).astype(np.float32)
+    assert np.isfinite(inputs).all()
+    (LOWBIT_OUT / "blocks.f32.bin").write_bytes(inputs.tobytes())
+    manifest = {"generator": "Fixtures/scripts/ggml_ref (ggml of llama-cpp-python 0.3.36), "
+                             f"numpy {np.__version__}",
+                "rows": len(cases), "row_length": 256, "input": "blocks.f32.bin",
+                "cases": [name for name, _ in cases], "types": {}}
+    rng = np.random.default_rng(777)
+    for type_name, type_size in LOWBIT_TYPES.items():
+        quantized = run_ggml_ref(ggml_ref, "quantize", type_name, inputs.tobytes())
+        blocks_per_row = 256 // (32 if type_name == "iq4_nl" else 256)
+        assert len(quantized) == len(cases) * blocks_per_row * type_size, type_name
+        restored = run_ggml_ref(ggml_ref, "dequantize", type_name, quantized)
+        assert len(restored) == inputs.nbytes
+        (LOWBIT_OUT / f"blocks.{type_name}.bin").write_bytes(quantized)
+        (LOWBIT_OUT / f"blocks.{type_name}.deq.bin").write_bytes(restored)
+        random_blocks = lowbit_random_blocks(type_name, type_size, 16 * blocks_per_row, rng)
+        random_restored = run_ggml_ref(ggml_ref, "dequantize", type_name, random_blocks.tobytes())
+        (LOWBIT_OUT / f"random.{type_name}.bin").write_bytes(random_blocks.tobytes())
+        (LOWBIT_OUT / f"random.{type_name}.deq.bin").write_bytes(random_restored)
+        manifest["types"][type_name] = {
+            "type_size": type_size, "blocks": f"blocks.{type_name}.bin",
+            "dequantized": f"blocks.{type_name}.deq.bin",
+            "random_blocks": f"random.{type_name}.bin", "random_dequantized": f"random.{type_name}.deq.bin"}
+    nonfinite = lowbit_nonfinite_rows()
+    (LOWBIT_OUT / "nonfinite.f32.bin").write_bytes(nonfinite.tobytes())
+    manifest["nonfinite"] = {"rows": len(nonfinite), "input": "nonfinite.f32.bin"}
+    for type_name in LOWBIT_TYPES:
+        (LOWBIT_OUT / f"nonfinite.{type_name}.bin").write_bytes(run_ggml_ref(ggml_ref, "quantize", type_name, nonfinite.tobytes()))
+        manifest["types"][type_name]["nonfinite_blocks"] = f"nonfinite.{type_name}.bin"
+    (LOWBIT_OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"wrote {LOWBIT_OUT}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         check(sys.argv[2])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "--lowbit":
+        generate_lowbit(sys.argv[2] if len(sys.argv) > 2 else "/tmp/ggml_ref")
     else:
         generate()

@@ -1,11 +1,14 @@
 import MPTCore
 import MPTFormats
 
-/// Quantizes `Float` values to ggml block types and back, byte-identical to ggml's reference
-/// quantizers (`quantize_row_<type>_ref`, what llama-quantize runs without an imatrix).
+/// Quantizes `Float` values to ggml block types and back, byte-identical to what llama-quantize
+/// runs without an imatrix (`ggml_quantize_chunk`: the `quantize_row_<type>_ref` quantizers, and
+/// `quantize_iq4_nl` / `quantize_iq4_xs` for the IQ4 types).
 public enum GGMLQuantizer {
     /// Block types with a quantizer here.
-    public static let supportedTypes: [GGMLType] = [.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
+    public static let supportedTypes: [GGMLType] = [
+        .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_NL, .iq4_XS,
+    ]
 
     /// True when `type` can be quantized and dequantized here.
     public static func supports(_ type: GGMLType) -> Bool { format(for: type) != nil }
@@ -20,6 +23,10 @@ public enum GGMLQuantizer {
         case .q4_K: return GGMLQ4_K.self
         case .q5_K: return GGMLQ5_K.self
         case .q6_K: return GGMLQ6_K.self
+        case .q2_K: return GGMLQ2_K.self
+        case .q3_K: return GGMLQ3_K.self
+        case .iq4_NL: return GGMLIQ4_NL.self
+        case .iq4_XS: return GGMLIQ4_XS.self
         default: return nil
         }
     }

@@ -1,0 +1,320 @@
+import MPTFormats
+
+/// ggml `Q2_K`: super-blocks of 256 values in 16 sub-blocks of 16, each value
+/// `d·sc·q − dmin·m` with a 2-bit quant `q`, 4-bit sub-block scale `sc` and min `m`
+/// (84 bytes: `scales[16]` = `sc | m << 4`, `qs[64]` 2-bit quants packed as `pack2Bit`,
+/// binary16 `d` at 80 and `dmin` at 82).
+///
+/// Byte-identical to `quantize_row_q2_K_ref` (what `ggml_quantize_chunk` runs without an
+/// importance matrix): each sub-block is fitted by `make_qkx2_quants(16, 3, x, |x|, …, −0.5, 0.1,
+/// 15, use_mad)`, the scales and mins are quantized against their maxima with `nearest_int`, and
+/// the quants are recomputed from the f16-rounded scales with `(x + dm) / d`.
+///
+/// The SIMD twin runs the sixteen sub-block fits side by side, one sub-block per lane, with each
+/// lane doing exactly the scalar sequence of float operations (sums in the same order, branches
+/// turned into selects), so the bytes are identical; blocks holding NaN or ±inf take the scalar
+/// twin.
+enum GGMLQ2_K: GGMLBlockFormat {
+    static let type = GGMLType.q2_K
+    static let blockSize = 256
+    static let scalesOffset = 0, quantsOffset = 16, scaleOffset = 80, minOffset = 82
+
+    // MARK: Scalar twin
+
+    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 16) { quantBuffer in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { floatBuffer in
+                guard let quants = quantBuffer.baseAddress, let floats = floatBuffer.baseAddress else { return }
+                let scratch = quants + 256
+                let weights = floats, scales = floats + 16, mins = floats + 32
+                var maxScale: Float = 0, maxMin: Float = 0
+                for sub in 0..<16 {
+                    let x = values + 16 * sub
+                    for index in 0..<16 { weights[index] = abs(x[index]) }
+                    let fit = fitScalar(x, weights: weights, quants: quants + 16 * sub, scratch: scratch)
+                    scales[sub] = fit.scale
+                    mins[sub] = fit.min
+                    if fit.scale > maxScale { maxScale = fit.scale }
+                    if fit.min > maxMin { maxMin = fit.min }
+                }
+                finish(values, scales: scales, mins: mins, maxScale: maxScale, maxMin: maxMin, quants: quants, block: block)
+            }
+        }
+    }
+
+    /// `make_qkx2_quants(16, 3, x, weights, L, &the_min, Laux, -0.5f, 0.1f, 15, true)`:
+    /// returns the scale and `the_min` (the negated, non-negative offset).
+    static func fitScalar(
+        _ x: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        quants: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
+    ) -> (scale: Float, min: Float) {
+        let nmax: Int32 = 3, rmin: Float = -0.5, rdelta: Float = 0.1, steps = 15
+        var minimum = x[0], maximum = x[0]
+        var sumW = weights[0]
+        var sumX = sumW * x[0]
+        for index in 1..<16 {
+            if x[index] < minimum { minimum = x[index] }
+            if x[index] > maximum { maximum = x[index] }
+            let w = weights[index]
+            sumW += w
+            sumX += w * x[index]
+        }
+        if minimum > 0 { minimum = 0 }
+        if maximum == minimum {
+            for index in 0..<16 { quants[index] = 0 }
+            return (0, -minimum)
+        }
+        var iscale = Float(nmax) / (maximum - minimum)
+        var scale = 1 / iscale
+        var bestError: Float = 0
+        for index in 0..<16 {
+            let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale * (x[index] - minimum)), 0, nmax)
+            quants[index] = UInt8(truncatingIfNeeded: l)
+            let diff = abs(scale * Float(l) + minimum - x[index])
+            bestError += weights[index] * diff
+        }
+        for step in 0...steps {
+            iscale = (rmin + rdelta * Float(step) + Float(nmax)) / (maximum - minimum)
+            var sumL: Float = 0, sumL2: Float = 0, sumXL: Float = 0
+            for index in 0..<16 {
+                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale * (x[index] - minimum)), 0, nmax)
+                scratch[index] = UInt8(truncatingIfNeeded: l)
+                let w = weights[index], q = Float(l)
+                sumL += w * q
+                sumL2 += w * q * q
+                sumXL += w * q * x[index]
+            }
+            let determinant = sumW * sumL2 - sumL * sumL
+            if determinant > 0 {
+                var thisScale = (sumW * sumXL - sumX * sumL) / determinant
+                var thisMin = (sumL2 * sumX - sumL * sumXL) / determinant
+                if thisMin > 0 {
+                    thisMin = 0
+                    thisScale = sumXL / sumL2
+                }
+                var error: Float = 0
+                for index in 0..<16 {
+                    let diff = abs(thisScale * Float(scratch[index]) + thisMin - x[index])
+                    error += weights[index] * diff
+                }
+                if error < bestError {
+                    for index in 0..<16 { quants[index] = scratch[index] }
+                    bestError = error
+                    scale = thisScale
+                    minimum = thisMin
+                }
+            }
+        }
+        return (scale, -minimum)
+    }
+
+    /// The part after the sub-block fits, shared by both twins (scalar loops over 16 scales,
+    /// then the 256 requantized values in a branch-free loop): quantize scales and mins against
+    /// their maxima, store them and `d`/`dmin`, recompute the quants, pack.
+    @inline(__always)
+    static func finish(
+        _ values: UnsafePointer<Float>, scales: UnsafePointer<Float>, mins: UnsafePointer<Float>,
+        maxScale: Float, maxMin: Float, quants: UnsafeMutablePointer<UInt8>, block: UnsafeMutableRawPointer
+    ) {
+        let q4scale: Float = 15
+        let packedScales = (block + scalesOffset).assumingMemoryBound(to: UInt8.self)
+        if maxScale > 0 {
+            let iscale = q4scale / maxScale
+            for sub in 0..<16 { packedScales[sub] = UInt8(truncatingIfNeeded: GGMLLowBit.nearestInt(iscale * scales[sub])) }
+            GGMLLowBit.storeHalf(maxScale / q4scale, block, at: scaleOffset)
+        } else {
+            for sub in 0..<16 { packedScales[sub] = 0 }
+            GGMLLowBit.storeHalf(0, block, at: scaleOffset)
+        }
+        if maxMin > 0 {
+            let iscale = q4scale / maxMin
+            for sub in 0..<16 {
+                packedScales[sub] |= UInt8(truncatingIfNeeded: GGMLLowBit.nearestInt(iscale * mins[sub]) &<< 4)
+            }
+            GGMLLowBit.storeHalf(maxMin / q4scale, block, at: minOffset)
+        } else {
+            GGMLLowBit.storeHalf(0, block, at: minOffset)
+        }
+        let superScale = GGMLLowBit.loadHalf(UnsafeRawPointer(block), at: scaleOffset)
+        let superMin = GGMLLowBit.loadHalf(UnsafeRawPointer(block), at: minOffset)
+        for sub in 0..<16 {
+            let packed = packedScales[sub]
+            let d = superScale * Float(packed & 0xF)
+            let dm = superMin * Float(packed >> 4)
+            // `if (!d) continue;` keeps the fitted quants of a sub-block whose scale is zero.
+            let keep = d == 0
+            for index in 0..<16 {
+                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt((values[16 * sub + index] + dm) / d), 0, 3)
+                quants[16 * sub + index] = keep ? quants[16 * sub + index] : UInt8(truncatingIfNeeded: l)
+            }
+        }
+        GGMLLowBit.pack2Bit(quants, into: (block + quantsOffset).assumingMemoryBound(to: UInt8.self))
+    }
+
+    // MARK: SIMD twin
+
+    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        guard GGMLLowBit.allFinite(values, count: blockSize) else { return quantizeBlockScalar(values, into: block) }
+        GGMLKQuantLanes.with { lanes in
+            lanes.transpose(values)
+            fitLanes(lanes)
+            let scales = lanes.result, mins = lanes.result + 16
+            var maxScale: Float = 0, maxMin: Float = 0
+            for sub in 0..<16 {
+                if scales[sub] > maxScale { maxScale = scales[sub] }
+                if mins[sub] > maxMin { maxMin = mins[sub] }
+            }
+            lanes.untransposeQuants()
+            finish(values, scales: scales, mins: mins, maxScale: maxScale, maxMin: maxMin, quants: lanes.natural, block: block)
+        }
+    }
+
+    /// `fitScalar` for all 16 sub-blocks at once: lane `s` is sub-block `s`, element `i` of every
+    /// sub-block sits in row `i` of `lanes.x`. Each per-lane loop is branch-free (LLVM vectorizes
+    /// it across the 16 lanes) and accumulates in the scalar order. Writes each lane's scale to
+    /// `lanes.result[s]`, its `the_min` to `lanes.result[16 + s]` and its quants to `lanes.quants`.
+    static func fitLanes(_ lanes: GGMLKQuantLanes) {
+        let nmax: Int32 = 3, rmin: Float = -0.5, rdelta: Float = 0.1
+        let x = lanes.x, weights = lanes.weights, quants = lanes.quants, scratch = lanes.scratch
+        let state = lanes.state
+        let minimum = state, maximum = state + 16, sumW = state + 32, sumX = state + 48
+        let scale = state + 64, bestError = state + 80, range = state + 96, iscale = state + 112
+        let sumL = state + 128, sumL2 = state + 144, sumXL = state + 160
+        let thisScale = state + 176, thisMin = state + 192, error = state + 208, flatMin = state + 224
+        let accept = lanes.mask, flat = lanes.mask + 16
+        for lane in 0..<16 {
+            let w = abs(x[lane])
+            weights[lane] = w
+            minimum[lane] = x[lane]; maximum[lane] = x[lane]
+            sumW[lane] = w; sumX[lane] = w * x[lane]
+        }
+        for row in 1..<16 {
+            for lane in 0..<16 {
+                let value = x[16 &* row &+ lane]
+                let w = abs(value)
+                weights[16 &* row &+ lane] = w
+                minimum[lane] = value < minimum[lane] ? value : minimum[lane]
+                maximum[lane] = value > maximum[lane] ? value : maximum[lane]
+                sumW[lane] += w
+                sumX[lane] += w * value
+            }
+        }
+        for lane in 0..<16 {
+            minimum[lane] = minimum[lane] > 0 ? 0 : minimum[lane]
+            flat[lane] = maximum[lane] == minimum[lane] ? 1 : 0
+            flatMin[lane] = -minimum[lane]
+            range[lane] = maximum[lane] - minimum[lane]
+            iscale[lane] = Float(nmax) / range[lane]
+            scale[lane] = 1 / iscale[lane]
+            bestError[lane] = 0
+        }
+        for row in 0..<16 {
+            for lane in 0..<16 {
+                let value = x[16 &* row &+ lane]
+                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale[lane] * (value - minimum[lane])), 0, nmax)
+                quants[16 &* row &+ lane] = UInt8(truncatingIfNeeded: l)
+                bestError[lane] += weights[16 &* row &+ lane] * abs(scale[lane] * Float(l) + minimum[lane] - value)
+            }
+        }
+        for step in 0...15 {
+            let numerator = rmin + rdelta * Float(step) + Float(nmax)
+            for lane in 0..<16 {
+                // `min` moves with every accepted step, and `max - min` with it.
+                iscale[lane] = numerator / (maximum[lane] - minimum[lane])
+                sumL[lane] = 0; sumL2[lane] = 0; sumXL[lane] = 0
+            }
+            for row in 0..<16 {
+                for lane in 0..<16 {
+                    let value = x[16 &* row &+ lane]
+                    let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale[lane] * (value - minimum[lane])), 0, nmax)
+                    scratch[16 &* row &+ lane] = UInt8(truncatingIfNeeded: l)
+                    let w = weights[16 &* row &+ lane], q = Float(l)
+                    sumL[lane] += w * q
+                    sumL2[lane] += w * q * q
+                    sumXL[lane] += w * q * value
+                }
+            }
+            for lane in 0..<16 {
+                let determinant = sumW[lane] * sumL2[lane] - sumL[lane] * sumL[lane]
+                let fittedScale = (sumW[lane] * sumXL[lane] - sumX[lane] * sumL[lane]) / determinant
+                let fittedMin = (sumL2[lane] * sumX[lane] - sumL[lane] * sumXL[lane]) / determinant
+                let clampMin = fittedMin > 0
+                thisScale[lane] = clampMin ? sumXL[lane] / sumL2[lane] : fittedScale
+                thisMin[lane] = clampMin ? 0 : fittedMin
+                // A lane whose determinant is not positive skips the step: NaN is never smaller.
+                error[lane] = determinant > 0 ? 0 : .nan
+            }
+            for row in 0..<16 {
+                for lane in 0..<16 {
+                    let diff = abs(thisScale[lane] * Float(scratch[16 &* row &+ lane]) + thisMin[lane] - x[16 &* row &+ lane])
+                    error[lane] += weights[16 &* row &+ lane] * diff
+                }
+            }
+            for lane in 0..<16 {
+                let better = error[lane] < bestError[lane]
+                accept[lane] = better ? 0xFF : 0
+                bestError[lane] = better ? error[lane] : bestError[lane]
+                scale[lane] = better ? thisScale[lane] : scale[lane]
+                minimum[lane] = better ? thisMin[lane] : minimum[lane]
+            }
+            for row in 0..<16 {
+                for lane in 0..<16 {
+                    let index = 16 &* row &+ lane
+                    quants[index] = (scratch[index] & accept[lane]) | (quants[index] & ~accept[lane])
+                }
+            }
+        }
+        // Flat sub-blocks (max == min once min is clamped to ≤ 0): quants 0, scale 0, the min kept.
+        for lane in 0..<16 {
+            let isFlat = flat[lane] != 0
+            lanes.result[lane] = isFlat ? 0 : scale[lane]
+            lanes.result[16 &+ lane] = isFlat ? flatMin[lane] : -minimum[lane]
+            flat[lane] = isFlat ? 0 : 0xFF
+        }
+        for row in 0..<16 {
+            for lane in 0..<16 { quants[16 &* row &+ lane] &= flat[lane] }
+        }
+    }
+
+    // MARK: Decoding
+
+    static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
+        let d = GGMLLowBit.loadHalf(block, at: scaleOffset)
+        let dmin = GGMLLowBit.loadHalf(block, at: minOffset)
+        var output = values
+        var sub = 0
+        for half in 0..<2 {
+            let qs = quantsOffset + 32 * half
+            for shift in stride(from: 0, to: 8, by: 2) {
+                for part in 0..<2 {
+                    let packed = block.load(fromByteOffset: scalesOffset + sub, as: UInt8.self)
+                    sub += 1
+                    let dl = d * Float(packed & 0xF), ml = dmin * Float(packed >> 4)
+                    for index in 0..<16 {
+                        let q = (block.load(fromByteOffset: qs + 16 * part + index, as: UInt8.self) >> shift) & 3
+                        output[index] = dl * Float(q) - ml
+                    }
+                    output += 16
+                }
+            }
+        }
+    }
+
+    static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
+        let d = GGMLLowBit.loadHalf(block, at: scaleOffset)
+        let dmin = GGMLLowBit.loadHalf(block, at: minOffset)
+        for sub in 0..<16 {
+            // Sub-block `sub` covers values 16·sub…: half `sub / 8`, shift `2·((sub / 2) % 4)`,
+            // bytes 16·(sub % 2)… of that half's 32.
+            let packed = block.load(fromByteOffset: scalesOffset + sub, as: UInt8.self)
+            let dl = d * Float(packed & 0xF), ml = dmin * Float(packed >> 4)
+            let shift = UInt8(truncatingIfNeeded: 2 * ((sub / 2) % 4))
+            let base = quantsOffset + 32 * (sub / 8) + 16 * (sub % 2)
+            for part in 0..<2 {
+                let bytes = block.loadUnaligned(fromByteOffset: base + 8 * part, as: SIMD8<UInt8>.self)
+                let q = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (bytes &>> shift) & 3))
+                GGMLBlockBits.store8(dl * q - ml, values, 16 * sub + 8 * part)
+            }
+        }
+    }
+}
