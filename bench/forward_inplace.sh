@@ -38,7 +38,7 @@ measure() {
   local side=$1; shift
   sync; sleep 1
   local log; log=$(mktemp)
-  /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" > /dev/null
+  /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" > "$OUT/forward_inplace.$side.out"
   read -r wall user sys rss < "$log"; rm -f "$log"
   echo "{\"side\": \"$side\", \"tokens\": $TOKENS_N, \"seconds\": $wall, \"user\": $user, \"sys\": $sys, \"peak_rss_mb\": $(awk "BEGIN {printf \"%.1f\", $rss/1024}")}" | tee -a "$RESULTS"
 }
@@ -49,7 +49,7 @@ for round in $(seq "$ROUNDS"); do
   measure base "$BASE" "$MODEL" --tokens "$TOKENS" --threads 2
   measure ours "$OURS" "$MODEL" --tokens "$TOKENS" --threads 2
   if [ -x "$LLAMA_BIN/llama-bench" ] && [ -f "$GGUF_F32" ]; then
-    measure llama.cpp "$LLAMA_BIN/llama-bench" -m "$GGUF_F32" -p "$TOKENS_N" -n 0 -r 1 -t 2
+    measure llama.cpp "$LLAMA_BIN/llama-bench" -m "$GGUF_F32" -p "$TOKENS_N" -n 0 -r 1 -t 2 --no-warmup -o json
   fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -65,8 +65,15 @@ print(f"\n{'side':10} {'wall s':>8} {'user s':>8} {'sys s':>8} {'peak MB':>9}   
 for side, r in best.items():
     print(f"{side:10} {r['seconds']:8.2f} {r['user']:8.2f} {r['sys']:8.2f} {r['peak_rss_mb']:9.0f}")
 if "base" in best and "ours" in best:
-    print(f"ours vs base: {best['base']['seconds'] / best['ours']['seconds']:.2f}x faster, "
+    print(f"ours vs base: {best['base']['seconds'] / best['ours']['seconds']:.2f}x faster (wall), "
+          f"{(best['base']['user'] + best['base']['sys']) / (best['ours']['user'] + best['ours']['sys']):.2f}x less cpu, "
           f"{best['base']['peak_rss_mb'] / best['ours']['peak_rss_mb']:.2f}x less peak RSS")
 if "llama.cpp" in best and "ours" in best:
-    print(f"ours vs llama.cpp: {best['llama.cpp']['seconds'] / best['ours']['seconds']:.2f}x")
+    print(f"ours vs llama.cpp: {best['llama.cpp']['seconds'] / best['ours']['seconds']:.2f}x (wall), "
+          f"{(best['llama.cpp']['user'] + best['llama.cpp']['sys']) / (best['ours']['user'] + best['ours']['sys']):.2f}x (cpu)")
+    try:
+        runs = json.load(open("bench-out/forward_inplace.llama.cpp.out"))
+        print(f"llama.cpp prompt pass alone (last run): {runs[0]['avg_ns'] / 1e9:.2f} s")
+    except Exception as error:  # noqa: BLE001 - the summary is best effort
+        print(f"(no llama-bench JSON: {error})")
 PY
