@@ -12,6 +12,7 @@ parameters (HF MptForCausalLM naming).  Outputs (bench-out/ is git-ignored):
                      lm_head.weight as a second reference to wte's storage) + config + tokenizer
     mpt1b-bf16/      model.safetensors  (bfloat16, ~2.6 GB) + config + tokenizer
     mpt1b-f16.gguf   llama.cpp convert_hf_to_gguf.py --outtype f16 of mpt1b-f32-st (~2.6 GB)
+    mpt1b-f32.gguf   (--only gguf-f32) --outtype f32 of mpt1b-f32-st, else of mpt1b-bf16 (~5.2 GB)
     mpt1b-f32-st-llamacpp/, mpt1b-bf16-llamacpp/   symlinks + config.json with "architectures"
                      ["MPTForCausalLM"]: llama.cpp's converter refuses HF's "MptForCausalLM"
 
@@ -137,7 +138,7 @@ def save(model, d, safe):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=REPO / "bench-out")
-    ap.add_argument("--only", action="append", choices=["st", "bin", "bf16", "gguf"])
+    ap.add_argument("--only", action="append", choices=["st", "bin", "bf16", "gguf", "gguf-f32"])
     ap.add_argument("--llama-cpp-dir", type=Path, default=Path("/work/llama.cpp"))
     a = ap.parse_args(argv)
     parts = a.only or ["st", "bin", "bf16", "gguf"]
@@ -175,6 +176,12 @@ def main(argv=None):
                         "--outtype", "f16", "--outfile", str(out)], check=True,
                        stdout=subprocess.DEVNULL)
         print(f"  {out.name}: {out.stat().st_size:,} bytes in {time.time() - t:.0f} s", flush=True)
+    if "gguf-f32" in parts:  # the F32 GGUF llama.cpp's forward is compared on (bench/forward_inplace.sh)
+        src = a.out / ("mpt1b-f32-st-llamacpp" if (a.out / "mpt1b-f32-st-llamacpp").is_dir() else "mpt1b-bf16-llamacpp")
+        out = a.out / "mpt1b-f32.gguf"
+        subprocess.run([sys.executable, str(a.llama_cpp_dir / "convert_hf_to_gguf.py"), str(src),
+                        "--outtype", "f32", "--outfile", str(out)], check=True, stdout=subprocess.DEVNULL)
+        print(f"  {out.name}: {out.stat().st_size:,} bytes", flush=True)
     sizes = {p.name: sum(f.stat().st_size for f in ([p] if p.is_file() else p.rglob('*')) if f.is_file())
              for p in sorted(a.out.iterdir()) if p.name.startswith("mpt1b") and not p.name.endswith("-llamacpp")}
     print(json.dumps(sizes, indent=1))

@@ -7,7 +7,7 @@ import MPTTokenizer
 /// Greedy generation for the tools.
 enum GenerationRunning {
     /// Greedily continues `prompt` on `model` by `count` tokens, stopping early after a token of
-    /// `stopTokens` (resident weights within the default budget), calling `onToken` as each is
+    /// `stopTokens` (weights read in place from the mapped model), calling `onToken` as each is
     /// chosen; errors are attributed to the model.
     static func generate(
         model: MPTModel, prompt: [Int], count: Int, threads: Int, stopTokens: Set<Int> = [],
@@ -15,7 +15,7 @@ enum GenerationRunning {
     ) throws -> [Int] {
         try attributing(to: model.checkpoint.path) {
             let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threads)
-            let decoder = try GreedyDecoder(preparing: forward)
+            let decoder = GreedyDecoder(forward: forward)
             return try decoder.generate(prompt: prompt, count: count, stopTokens: stopTokens, onToken: onToken).generated
         }
     }

@@ -32,7 +32,7 @@ import Testing
         let forward = try forward(name)
         let vocab = forward.config.vocabSize
         let prompt = TokenSequence.defaultTokens(vocab: vocab, maxLength: 4)
-        let decoder = try GreedyDecoder(preparing: forward)
+        let decoder = GreedyDecoder(forward: forward)
         let generation = try decoder.generate(prompt: prompt, count: 5, keepLogits: true)
         #expect(generation.generated.count == 5)
         #expect(generation.stepLogits.count == 5)
@@ -49,7 +49,7 @@ import Testing
     @Test func stopsAfterTheFirstStopToken() throws {
         let forward = try forward("mpt-4h-f32")
         let prompt = TokenSequence.defaultTokens(vocab: forward.config.vocabSize, maxLength: 4)
-        let decoder = try GreedyDecoder(preparing: forward)
+        let decoder = GreedyDecoder(forward: forward)
         let free = try decoder.generate(prompt: prompt, count: 6).generated
         #expect(free.count == 6)
         let stop = free[2]
@@ -75,20 +75,23 @@ import Testing
         }
     }
 
-    /// Resident and streamed weights decode the same tokens; the budget picks between them.
-    @Test func residencyFollowsBudgetAndDoesNotChangeTokens() throws {
+    /// Generation reads the weights in place and keeps their mapped pages between steps; the
+    /// tokens equal those of steps that release the pages after every weight.
+    @Test func keptAndReleasedPagesDecodeTheSameTokens() throws {
         let forward = try forward("mpt-4h-bias-qkln-f32")
-        let bytes = try #require(WeightResidency.decodedBytes(of: forward.config))
-        let elements = CanonicalTensor.all(for: forward.config).map { $0.expectedShape(forward.config).reduce(1, *) }.reduce(0, +)
-        #expect(bytes == 4 * elements)
-        #expect(WeightResidency.choose(for: forward.config, budgetBytes: bytes) == .resident)
-        #expect(WeightResidency.choose(for: forward.config, budgetBytes: bytes - 1) == .streamed)
-        let resident = try GreedyDecoder(preparing: forward)
-        let streamed = try GreedyDecoder(preparing: forward, residentBudgetBytes: 0)
-        #expect(resident.residency == .resident)
-        #expect(streamed.residency == .streamed)
+        let decoder = GreedyDecoder(forward: forward)
+        #expect(forward.releasesWeightPages)
+        #expect(!decoder.forward.releasesWeightPages)
+        let stepping = forward  // releases the pages of every weight after its step
         let prompt = [1, 2, 3]
-        #expect(try resident.generate(prompt: prompt, count: 6) == streamed.generate(prompt: prompt, count: 6))
+        var cache = KeyValueCache<Float>(config: forward.config)
+        var releasedSteps: [Int] = []
+        var logits = try stepping.extend(prompt, cache: &cache)
+        for _ in 0..<6 {
+            releasedSteps.append(GreedyDecoder.argmax(logits))
+            logits = try stepping.extend([releasedSteps.last ?? 0], cache: &cache)
+        }
+        #expect(try decoder.generate(prompt: prompt, count: 6).generated == releasedSteps)
     }
 
     /// The cache refuses positions past a learned position table and tokens outside the vocabulary.
@@ -135,7 +138,7 @@ import Testing
         let length = try #require(golden["max_new_tokens"]?.intValue)
         #expect(cases.count == 3)
         #expect(length == 32)
-        let decoder = try GreedyDecoder(preparing: try forward("mpt-neox-tok-f16"))
+        let decoder = GreedyDecoder(forward: try forward("mpt-neox-tok-f16"))
         for entry in cases {
             let prompt = try #require(entry["prompt_ids"]?.arrayValue).compactMap(\.intValue)
             let expected = try #require(entry["generated"]?.arrayValue).compactMap(\.intValue)
@@ -155,7 +158,7 @@ import Testing
 
     /// Without a tokenizer, `--tokens` in gives ids out: the prompt ids then the library's greedy ids.
     @Test func generateToolPrintsIdsWithoutTokenizer() throws {
-        let decoder = try GreedyDecoder(preparing: try forward("mpt-4h-f32"))
+        let decoder = GreedyDecoder(forward: try forward("mpt-4h-f32"))
         let expected = try decoder.generate(prompt: [5, 6, 7], count: 6).generated
         let run = try runTool("mpt-generate", [TestPaths.model("mpt-4h-f32"), "--tokens", "5,6,7", "--max-tokens", "6"])
         #expect(run.status == 0, "\(run.standardError)")

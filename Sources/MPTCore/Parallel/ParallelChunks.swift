@@ -80,3 +80,26 @@ final class WorkerResults<Value: Sendable>: @unchecked Sendable {
         try outcomes.compactMap { try $0?.get() }
     }
 }
+
+/// `forEachChunk` that also hands `body` the chunk's index (`0..<chunkSlots(threads:chunksPerWorker:)`),
+/// so a worker can use per-chunk scratch memory allocated once by the caller: no two running
+/// chunks share an index.
+public func forEachIndexedChunk(
+    count: Int, threads: Int, granularity: Int = 1, chunksPerWorker: Int = 1, _ body: @Sendable (Int, Range<Int>) -> Void
+) {
+    let plan = ChunkPlan(count: count, threads: threads, granularity: granularity, chunksPerWorker: chunksPerWorker)
+    guard plan.chunks > 1 else {
+        if count > 0 { body(0, 0..<count) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: plan.chunks) { chunk in
+        let range = plan.range(chunk)
+        if !range.isEmpty { body(chunk, range) }
+    }
+}
+
+/// The most chunks `forEachIndexedChunk` cuts for `threads` and `chunksPerWorker`, whatever the
+/// count: the number of scratch slots its caller needs.
+public func chunkSlots(threads: Int, chunksPerWorker: Int = 1) -> Int {
+    max(1, threads) == 1 ? 1 : max(1, threads) * max(1, chunksPerWorker)
+}

@@ -17,7 +17,7 @@ extension MPTForward {
         let length = state.count / d
         let normed = buffers.normed, qkv = buffers.qkv
         try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm1, .weight))
-        try linear(layer, .wqkv, rows: length, input: normed.readOnly, output: qkv.pointer)
+        try linear(layer, .wqkv, rows: length, input: normed.readOnly, output: qkv.pointer, scratch: buffers.scratch)
         if let clip = config.clipQKV, clip != 0 {  // `if self.clip_qkv:` in both peers: 0 means off
             let limit = T(clip)
             for index in 0..<qkv.count { qkv.pointer[index] = Activation.clamp(qkv.pointer[index], limit: limit) }
@@ -34,13 +34,13 @@ extension MPTForward {
         let d = config.dModel
         let length = state.count / d
         let normed = buffers.normed, projected = buffers.projected, hidden = buffers.hidden
-        try linear(layer, .outProj, rows: length, input: buffers.context.readOnly, output: projected.pointer)
+        try linear(layer, .outProj, rows: length, input: buffers.context.readOnly, output: projected.pointer, scratch: buffers.scratch)
         addInPlace(state, projected)
 
         try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm2, .weight))
-        try linear(layer, .upProj, rows: length, input: normed.readOnly, output: hidden.pointer)
+        try linear(layer, .upProj, rows: length, input: normed.readOnly, output: hidden.pointer, scratch: buffers.scratch)
         applyGELU(hidden)
-        try linear(layer, .downProj, rows: length, input: hidden.readOnly, output: projected.pointer)
+        try linear(layer, .downProj, rows: length, input: hidden.readOnly, output: projected.pointer, scratch: buffers.scratch)
         addInPlace(state, projected)
     }
 

@@ -49,13 +49,23 @@ extension MPTForward {
         }
     }
 
-    /// `output = input · Wᵀ (+ b)` for the block linear `tensor`.
+    /// `output = input · Wᵀ (+ b)` for the block linear `tensor`; in `Float` the weight is read
+    /// in place (`multiplyInPlace`), in `Double` decoded whole.
     func linear<T: ForwardScalar>(
         _ layer: Int, _ tensor: CanonicalTensor.BlockTensor, rows: Int, input: UnsafePointer<T>,
-        output: UnsafeMutablePointer<T>
+        output: UnsafeMutablePointer<T>, scratch: DecodeScratch
     ) throws {
         let shape = CanonicalTensor.block(layer, tensor, .weight).expectedShape(config)
         let (outputSize, inputSize) = (shape[0], shape[1])
+        if T.self == Float.self {
+            try withBias(.block(layer, tensor, .bias), as: Float.self) { bias in
+                try multiplyInPlace(
+                    .block(layer, tensor, .weight), rows: rows, outputSize: outputSize, inputSize: inputSize,
+                    input: UnsafeRawPointer(input).assumingMemoryBound(to: Float.self), bias: bias,
+                    output: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self), scratch: scratch)
+            }
+            return
+        }
         try withWeight(.block(layer, tensor, .weight), as: T.self) { weight in
             try withBias(.block(layer, tensor, .bias), as: T.self) { bias in
                 T.multiplyTransposed(

@@ -10,8 +10,10 @@ import MPTGraph
 /// LayerNormed over the full `d_model`; per head `softmax(q·kᵀ·scale + alibi, causal)·v`;
 /// `x += out_proj(…)`; `x += down(gelu(up(LN₂(x))))`. Then `LN_f` and the (tied) head.
 ///
-/// Weights are requested from the provider tensor by tensor as each step needs them and dropped
-/// when the step is done, so peak memory is the activations plus the largest single tensor.
+/// Weights are requested from the provider tensor by tensor as each step needs them. The `Float`
+/// path reads each weight matrix in place, in its stored format (`MPTForward+InPlace.swift`),
+/// and gathers only the embedding rows of the tokens; the `Double` path (the exact reference)
+/// decodes each weight whole and drops it when the step is done.
 public struct MPTForward: Sendable {
     /// The model's hyper-parameters.
     public let config: MPTConfig
@@ -19,6 +21,12 @@ public struct MPTForward: Sendable {
     public let weights: any WeightProvider
     /// Worker threads for the products and attention heads.
     public var threads: Int
+    /// Whether the `Float` path releases a weight's mapped pages once its step is done (so a
+    /// pass over a large model keeps about one tensor resident). Generation turns it off: every
+    /// step reads every weight again, and the mapping is then its resident copy.
+    public var releasesWeightPages = true
+    /// The weights already found finite (shared by copies of this forward pass).
+    let checkedWeights = CheckedWeights()
 
     /// Checks that `config` can be run (positive sizes, `d_model` divisible by `n_heads`).
     public init(config: MPTConfig, weights: any WeightProvider, threads: Int = 2) throws {
@@ -55,24 +63,32 @@ public struct MPTForward: Sendable {
         let d = config.dModel
         let state = ScratchBuffer<T>(count: length * d)
         try embed(tokens, into: state)
-        let buffers = BlockBuffers<T>(length: length, config: config)
+        let buffers = BlockBuffers<T>(length: length, config: config, threads: threads)
         for layer in 0..<config.nLayers {
             try runBlock(layer, state: state, buffers: buffers)
         }
-        return try headLogits(state.readOnly, rows: length, normedScratch: buffers.normed.pointer)
+        return try headLogits(state.readOnly, rows: length, buffers: buffers)
     }
 
     /// `logit_scale · LN_f(x)·Wᵀ` for `rows` rows of `x` (`[rows × d_model]`), with the tied
-    /// embedding or `lm_head` as `W`; `normedScratch` holds at least `rows × d_model` elements.
-    func headLogits<T: ForwardScalar>(_ input: UnsafePointer<T>, rows: Int, normedScratch normed: UnsafeMutablePointer<T>) throws -> [T] {
+    /// embedding or `lm_head` as `W` (in `Float` read in place, tile by tile over the
+    /// vocabulary); `buffers.normed` holds at least `rows × d_model` elements.
+    func headLogits<T: ForwardScalar>(_ input: UnsafePointer<T>, rows: Int, buffers: BlockBuffers<T>) throws -> [T] {
         let d = config.dModel
+        let normed = buffers.normed.pointer
         try layerNorm(input, inputStride: d, into: normed, outputStride: d, rows: rows, .finalNorm(.weight))
         let logits = ScratchBuffer<T>(count: rows * config.vocabSize)
         let head: CanonicalTensor = config.tiedEmbeddings ? .tokenEmbedding : .lmHead
-        try withWeight(head, as: T.self) { weight in
-            T.multiplyTransposed(
-                rows: rows, columns: config.vocabSize, depth: d, a: UnsafePointer(normed), lda: d, b: weight, ldb: d,
-                bias: nil, c: logits.pointer, ldc: config.vocabSize, threads: threads)
+        if T.self == Float.self {
+            try multiplyInPlace(
+                head, rows: rows, outputSize: config.vocabSize, inputSize: d, input: UnsafeRawPointer(normed).assumingMemoryBound(to: Float.self),
+                bias: nil, output: UnsafeMutableRawPointer(logits.pointer).assumingMemoryBound(to: Float.self), scratch: buffers.scratch)
+        } else {
+            try withWeight(head, as: T.self) { weight in
+                T.multiplyTransposed(
+                    rows: rows, columns: config.vocabSize, depth: d, a: UnsafePointer(normed), lda: d, b: weight, ldb: d,
+                    bias: nil, c: logits.pointer, ldc: config.vocabSize, threads: threads)
+            }
         }
         if let scale = config.logitScale {
             let factor = T(scale)
@@ -81,33 +97,26 @@ public struct MPTForward: Sendable {
         return logits.array
     }
 
-    /// `x = wte[tokens] (+ wpe[positions])`, the tokens at positions `firstPosition…`.
+    /// `x = wte[tokens] (+ wpe[positions])`, the tokens at positions `firstPosition…`: only
+    /// those rows of the tables are read (and checked to be finite).
     func embed<T: ForwardScalar>(_ tokens: [Int], firstPosition: Int = 0, into state: ScratchBuffer<T>) throws {
-        let d = config.dModel
-        try withWeight(.tokenEmbedding, as: T.self) { table in
-            for (row, token) in tokens.enumerated() {
-                (state.pointer + row * d).update(from: table + token * d, count: d)
-            }
-        }
+        try gatherRows(.tokenEmbedding, tokens, into: state, replace: true)
         guard config.learnedPositionEmbedding else { return }
-        try withWeight(.positionEmbedding, as: T.self) { table in
-            for row in 0..<tokens.count {
-                let position = firstPosition + row
-                for i in 0..<d { state.pointer[row * d + i] += table[position * d + i] }
-            }
-        }
+        try gatherRows(.positionEmbedding, tokens.indices.map { firstPosition + $0 }, into: state, replace: false)
     }
 }
 
-/// The activations one block needs, allocated once per forward pass.
+/// The activations one block needs, and the kernels' decode panels, allocated once per forward pass.
 final class BlockBuffers<T: ForwardScalar>: Sendable {
+    let scratch: DecodeScratch
     let normed: ScratchBuffer<T>
     let qkv: ScratchBuffer<T>
     let context: ScratchBuffer<T>
     let hidden: ScratchBuffer<T>
     let projected: ScratchBuffer<T>
 
-    init(length: Int, config: MPTConfig) {
+    init(length: Int, config: MPTConfig, threads: Int) {
+        scratch = DecodeScratch(depth: T.self == Float.self ? max(config.dModel, config.ffnHiddenSize) : 0, threads: threads)
         normed = ScratchBuffer(count: length * config.dModel)
         qkv = ScratchBuffer(count: length * 3 * config.dModel)
         context = ScratchBuffer(count: length * config.dModel)

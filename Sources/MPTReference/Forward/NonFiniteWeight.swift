@@ -28,3 +28,10 @@ public struct NonFiniteWeight: Error, Sendable, Equatable, CustomStringConvertib
         throw NonFiniteWeight(tensor: tensor.name, element: index, value: bad.isNaN ? "nan" : (bad > 0 ? "inf" : "-inf"))
     }
 }
+
+extension NonFiniteWeight {
+    /// The finding of a kernel: element `element` of `tensor` is `value` (NaN or ±infinity).
+    init(tensor: CanonicalTensor, element: Int, value: Float) {
+        self.init(tensor: tensor.name, element: element, value: value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf"))
+    }
+}

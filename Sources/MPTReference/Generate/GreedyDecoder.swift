@@ -3,27 +3,15 @@ import MPTGraph
 /// Greedy decoding with a key/value cache: the prompt is run once (prefill), then each chosen
 /// token is run alone against the cached keys and values of all earlier positions.
 public struct GreedyDecoder: Sendable {
-    /// The forward pass (with resident or streamed weights, see `WeightResidency`).
+    /// The forward pass. Its weights are read in place from the provider's storage at every
+    /// step (for a model file, the mapping: its pages stay resident between steps).
     public let forward: MPTForward
-    /// Whether the weights were decoded once into memory or are decoded at every step.
-    public let residency: WeightResidency
 
-    /// Decodes with `forward` as given (its provider decides where weights come from).
-    public init(forward: MPTForward, residency: WeightResidency = .streamed) {
-        self.forward = forward
-        self.residency = residency
-    }
-
-    /// Decodes all weights of `forward` into memory first when they fit in `residentBudgetBytes`
-    /// as `Float` (`WeightResidency.choose`); otherwise keeps `forward` streaming them per step.
-    public init(preparing forward: MPTForward, residentBudgetBytes: Int = WeightResidency.defaultBudgetBytes) throws {
-        let residency = WeightResidency.choose(for: forward.config, budgetBytes: residentBudgetBytes)
-        guard residency == .resident else {
-            self.init(forward: forward, residency: .streamed)
-            return
-        }
-        let weights = try ResidentWeightProvider(loading: CanonicalTensor.all(for: forward.config), from: forward.weights)
-        self.init(forward: try MPTForward(config: forward.config, weights: weights, threads: forward.threads), residency: .resident)
+    /// Decodes with `forward`, keeping the mapped pages of its weights between steps.
+    public init(forward: MPTForward) {
+        var stepping = forward
+        stepping.releasesWeightPages = false
+        self.forward = stepping
     }
 
     /// Greedily continues `prompt` by `count` tokens, or fewer when a token of `stopTokens`

@@ -26,7 +26,7 @@ extension MPTForward {
         let rows = tokens.count
         let state = ScratchBuffer<T>(count: rows * d)
         try embed(tokens, firstPosition: start, into: state)
-        let buffers = BlockBuffers<T>(length: rows, config: config)
+        let buffers = BlockBuffers<T>(length: rows, config: config, threads: threads)
         for layer in 0..<config.nLayers {
             try projectQKV(layer, state: state, buffers: buffers)
             cache.append(layer: layer, qkv: buffers.qkv.readOnly, rows: rows)
@@ -36,6 +36,6 @@ extension MPTForward {
             try finishBlock(layer, state: state, buffers: buffers)
         }
         cache.commit(rows: rows)
-        return try headLogits(state.readOnly + (rows - 1) * d, rows: 1, normedScratch: buffers.normed.pointer)
+        return try headLogits(state.readOnly + (rows - 1) * d, rows: 1, buffers: buffers)
     }
 }

@@ -1,0 +1,156 @@
+import MPTCore
+import MPTQuant
+
+/// The product with `B` read in place from its stored encoding (`StoredMatrix`): float32 rows go
+/// straight to the plain kernels; every other encoding is decoded inside the kernel, one
+/// 6-row × 512-deep tile of `B` at a time (the L1-sized weights of one register tile) into the
+/// worker's panel of a `DecodeScratch`, or one whole row at a time on the few-rows path. The
+/// loops, tiles and summation order are those of the float kernels, so the result equals
+/// decoding the whole tensor and multiplying it, bit for bit. `multiplyTransposedStoredScalar`
+/// is the plain twin.
+extension MatrixMultiply {
+    /// `C[s, o] = Σᵢ A[s, i] · B[o, i] (+ bias[o])` with `B` = `b` (`columns × depth`). With
+    /// `checkFinite`, returns the row-major index and value of the first NaN or ±infinity of `B`
+    /// (then `C` is meaningless), else `nil`.
+    public static func multiplyTransposed(
+        rows: Int, columns: Int, depth: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: StoredMatrix,
+        bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        threads: Int, scratch: DecodeScratch, checkFinite: Bool = true
+    ) throws -> (index: Int, value: Float)? {
+        guard b.rows == columns, b.columns == depth else {
+            throw ReferenceError.sizeMismatch("product of depth \(depth) into \(columns) columns with a \(b.rows)×\(b.columns) weight")
+        }
+        guard rows > 0, columns > 0 else { return nil }
+        if let rowsInPlace = b.float32Rows {
+            if checkFinite, let index = NonFiniteScan.first(in: rowsInPlace, count: b.elementCount) {
+                return (index, rowsInPlace[index])
+            }
+            multiplyTransposed(
+                rows: rows, columns: columns, depth: depth, a: a, lda: lda, b: rowsInPlace, ldb: depth, bias: bias,
+                c: c, ldc: ldc, threads: threads)
+            return nil
+        }
+        let blockDepth = decodedBlockDepth(granule: b.granule)
+        let work = Double(rows) * Double(columns) * Double(max(depth, 1))
+        let workers = work < 4_000_000 ? 1 : threads
+        let needed = rows <= fewRowsLimit ? depth : tileRows * blockDepth
+        let slots = chunkSlots(threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker)
+        let panels = scratch.fits(floats: needed, chunks: slots) ? scratch : DecodeScratch(floats: needed, slots: slots)
+        panels.resetFindings()
+        let sharedA = SendablePointer(a), sharedC = SendablePointer(c)
+        let sharedBias = bias.map { SendablePointer($0) }
+        if rows <= fewRowsLimit {
+            forEachIndexedChunk(count: columns, threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker) { slot, range in
+                decodedDotColumns(
+                    range, rows: rows, depth: depth, a: sharedA.readOnly, lda: lda, b: b, bias: sharedBias?.readOnly,
+                    c: sharedC.base, ldc: ldc, scratch: panels, slot: slot, checkFinite: checkFinite)
+            }
+            return checkFinite ? panels.firstFinding() : nil
+        }
+        let panelCount = (rows + panelWidth - 1) / panelWidth
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: panelCount * panelWidth * max(depth, 1))
+        defer { packed.deallocate() }
+        packPanels(a, lda: lda, rows: rows, depth: depth, into: packed)
+        let sharedPacked = SendablePointer(packed)
+        forEachIndexedChunk(count: columns, threads: workers, granularity: tileRows, chunksPerWorker: DecodeScratch.chunksPerWorker) { slot, range in
+            decodedColumns(
+                range, rows: rows, depth: depth, blockDepth: blockDepth, packed: sharedPacked.readOnly, b: b,
+                bias: sharedBias?.readOnly, c: sharedC.base, ldc: ldc, scratch: panels, slot: slot, checkFinite: checkFinite)
+        }
+        return checkFinite ? panels.firstFinding() : nil
+    }
+
+    /// The reduction block of the decoding kernel: `reductionBlock` (as the float kernel, so the
+    /// sums match) when the encoding's granule divides it, else the next multiple of the granule.
+    static func decodedBlockDepth(granule: Int) -> Int {
+        let unit = max(1, granule)
+        return reductionBlock % unit == 0 ? reductionBlock : (reductionBlock / unit + 1) * unit
+    }
+
+    /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first.
+    static func decodedColumns(
+        _ columnRange: Range<Int>, rows: Int, depth: Int, blockDepth: Int, packed: UnsafePointer<Float>, b: StoredMatrix,
+        bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+        scratch: DecodeScratch, slot: Int, checkFinite: Bool
+    ) {
+        for row in 0..<rows {
+            let out = c + row * ldc + columnRange.lowerBound
+            if let bias {
+                out.update(from: bias + columnRange.lowerBound, count: columnRange.count)
+            } else {
+                out.update(repeating: 0, count: columnRange.count)
+            }
+        }
+        let panel = scratch.panel(slot)
+        var blockStart = 0
+        while blockStart < depth {
+            let width = min(blockDepth, depth - blockStart)
+            let segment = blockStart..<(blockStart + width)
+            var column = columnRange.lowerBound
+            while column < columnRange.upperBound {
+                let tileColumns = min(tileRows, columnRange.upperBound - column)
+                for r in 0..<tileColumns {
+                    let target = panel + r * width
+                    b.decode(row: column + r, columns: segment, into: target, kernel: .simd)
+                    if checkFinite { scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot) }
+                }
+                var panelStart = 0
+                while panelStart < rows {
+                    tile(
+                        weightRows: tileColumns, positions: min(panelWidth, rows - panelStart), depth: width,
+                        weights: panel, ldb: width,
+                        panel: packed + panelStart * depth + blockStart * panelWidth,
+                        c: c + panelStart * ldc + column, ldc: ldc)
+                    panelStart += panelWidth
+                }
+                column += tileColumns
+            }
+            blockStart += width
+        }
+    }
+
+    /// `dotColumns` with each `B` row decoded whole into the slot's panel first.
+    static func decodedDotColumns(
+        _ columnRange: Range<Int>, rows: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, b: StoredMatrix,
+        bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+        scratch: DecodeScratch, slot: Int, checkFinite: Bool
+    ) {
+        let weights = scratch.panel(slot)
+        for column in columnRange {
+            b.decode(row: column, columns: 0..<depth, into: weights, kernel: .simd)
+            if checkFinite { scratch.check(weights, count: depth, firstIndex: column * depth, slot: slot) }
+            for row in 0..<rows {
+                c[row * ldc + column] = dot(a + row * lda, weights, count: depth) + (bias?[column] ?? 0)
+            }
+        }
+    }
+
+    /// The plain twin: each `B` row decoded with the scalar decoders, then summed in `i` order
+    /// in `Float` as `multiplyTransposedScalar` does. No threads, no checks.
+    public static func multiplyTransposedStoredScalar(
+        rows: Int, columns: Int, depth: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: StoredMatrix,
+        bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) throws {
+        guard b.rows == columns, b.columns == depth else {
+            throw ReferenceError.sizeMismatch("product of depth \(depth) into \(columns) columns with a \(b.rows)×\(b.columns) weight")
+        }
+        var row = [Float](repeating: 0, count: max(depth, 1))
+        row.withUnsafeMutableBufferPointer { buffer in
+            guard let weights = buffer.baseAddress else { return }
+            for column in 0..<columns {
+                b.decode(row: column, columns: 0..<depth, into: weights, kernel: .scalar)
+                for s in 0..<rows {
+                    var sum: Float = 0
+                    for i in 0..<depth { sum += a[s * lda + i] * weights[i] }
+                    c[s * ldc + column] = sum + (bias?[column] ?? 0)
+                }
+            }
+        }
+    }
+}
