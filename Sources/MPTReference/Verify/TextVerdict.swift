@@ -63,10 +63,10 @@ extension CandidateKind {
         case .exact: return 1e-4
         case .f16: return 1e-4
         case .bf16: return 2e-3
-        case .int8: return 0.01
-        case .nf4: return 0.05
-        case .q8_0: return 0.01
-        case .q4_0: return 0.05
+        case .int8: return 2e-3
+        case .nf4: return 0.01
+        case .q8_0: return 2e-3
+        case .q4_0: return 0.01
         }
     }
 
@@ -75,8 +75,8 @@ extension CandidateKind {
         switch self {
         case .exact, .f16: return 0.99
         case .bf16: return 0.97
-        case .int8, .q8_0: return 0.95
-        case .nf4, .q4_0: return 0.85
+        case .int8, .q8_0: return 0.97
+        case .nf4, .q4_0: return 0.9
         }
     }
 }
