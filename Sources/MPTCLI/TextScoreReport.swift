@@ -10,6 +10,8 @@ struct TextScoreReport {
     let context: Int
     let chunks: Int
     let summary: KLDivergenceSummary
+    /// The judgement of a `--text-file` run (`nil` for `--kl-base`, which reports only).
+    var verdict: TextVerdict? = nil
 
     func text() -> String {
         let s = summary
@@ -31,12 +33,27 @@ struct TextScoreReport {
         out += String(format: "Mean    Δp: %6.3f ± %5.3f %%\n", 100 * s.meanProbabilityDifference.value, 100 * s.meanProbabilityDifference.error)
         out += String(format: "RMS Δp    : %6.3f ± %5.3f %%\n", 100 * s.rmsProbabilityDifference.value, 100 * s.rmsProbabilityDifference.error)
         out += String(format: "Same top p: %6.3f ± %5.3f %%\n", 100 * s.sameTop.value, 100 * s.sameTop.error)
+        if let verdict {
+            out += "\n" + String(format: "verdict (%@): mean KL %.6f (max %g), same top %.3f %% (min %.3f %%): ",
+                                  verdict.kind.rawValue, verdict.meanKL, verdict.maxMeanKL, 100 * verdict.sameTop, 100 * verdict.minSameTop)
+            out += verdict.passed ? "PASS\n" : "FAIL: " + verdict.failures.joined(separator: "; ") + "\n"
+        }
         return out
     }
 
     func json() -> String {
         func estimate(_ e: Estimate) -> JSONValue { .object([("value", .double(e.value)), ("error", .double(e.error))]) }
         let s = summary
+        var judged: [(String, JSONValue)] = []
+        if let verdict {
+            judged = [
+                ("kind", .string(verdict.kind.rawValue)),
+                ("max_mean_kl", .double(verdict.maxMeanKL)),
+                ("min_same_top", .double(verdict.minSameTop)),
+                ("failures", .array(verdict.failures.map { .string($0) })),
+                ("pass", .bool(verdict.passed)),
+            ]
+        }
         return JSONWriter.pretty(.object([
             ("reference", .string(reference)),
             ("candidate", .string(candidate)),
@@ -57,6 +74,6 @@ struct TextScoreReport {
             ("mean_delta_p", estimate(s.meanProbabilityDifference)),
             ("rms_delta_p", estimate(s.rmsProbabilityDifference)),
             ("same_top", estimate(s.sameTop)),
-        ]))
+        ] + judged))
     }
 }

@@ -19,13 +19,21 @@ extension VerifyCommand {
         if precision != .f32 { throw ValidationError("text scoring runs in f32") }
         guard ctx >= 4 else { throw ValidationError("--ctx must be at least 4") }
         if let chunks, chunks < 1 { throw ValidationError("--chunks must be 1 or more") }
+        if maxMeanKl != nil || minSameTop != nil, textFile == nil {
+            throw ValidationError("--max-mean-kl and --min-same-top judge a --text-file run")
+        }
+        if let maxMeanKl, !(maxMeanKl >= 0) { throw ValidationError("--max-mean-kl must be a non-negative number") }
+        if let minSameTop, !(minSameTop >= 0 && minSameTop <= 1) { throw ValidationError("--min-same-top must be between 0 and 1") }
     }
 
-    /// Runs the scoring and prints the statistics; scoring reports, it does not judge (exit 0).
+    /// Runs the scoring and prints the statistics. A `--text-file` run is judged (`TextVerdict`:
+    /// mean KL and same-top against the candidate kind's defaults or the options) and returns
+    /// whether it passed; a `--kl-base` run reports only.
     func score() throws -> Bool {
         let model = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
         let summary: KLDivergenceSummary
         let used: (context: Int, chunks: Int)
+        var verdict: TextVerdict?
         let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threading.threads)
         if let klBase {
             let base = try attributing(to: klBase) { try KLBaseFile(path: klBase) }
@@ -52,13 +60,15 @@ extension VerifyCommand {
             summary = try TextScorer.score(reference: forward, candidate: other, tokens: ids, chunking: plan, bos: nil) { done, total in line.step("chunk \(done)/\(total)") }
             line.finish()
             used = (plan.context, plan.chunks)
+            let kind = CandidateKind.classify(candidate: candidateModel, reference: model)
+            verdict = TextVerdict(summary: summary, kind: kind, maxMeanKL: maxMeanKl, minSameTop: minSameTop)
         } else {
             throw ValidationError("nothing to score")
         }
         let report = TextScoreReport(
             reference: klBase ?? reference, candidate: klBase == nil ? (candidate ?? "") : reference,
-            context: used.context, chunks: used.chunks, summary: summary)
+            context: used.context, chunks: used.chunks, summary: summary, verdict: verdict)
         print(output.json ? report.json() : report.text(), terminator: "")
-        return true
+        return verdict?.passed ?? true
     }
 }

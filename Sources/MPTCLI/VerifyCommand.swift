@@ -71,6 +71,12 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "llama-perplexity --kl-divergence-base file: score the model against it on the file's own tokens.")
     var klBase: String?
 
+    @Option(help: "Largest mean KL divergence (nats) that passes a --text-file run (default depends on the candidate's kind).")
+    var maxMeanKl: Double?
+
+    @Option(help: "Smallest fraction (0…1) of positions with the same top token that passes a --text-file run (default depends on the candidate's kind).")
+    var minSameTop: Double?
+
     @Option(help: "Tokens per scored chunk with --text-file (llama-perplexity's -c).")
     var ctx: Int = 512
 
