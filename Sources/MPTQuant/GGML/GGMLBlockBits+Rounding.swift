@@ -127,3 +127,28 @@ extension SIMDMask where Storage == SIMD8<Int32> {
         return (quarter[0] | quarter[1]) != 0
     }
 }
+
+extension GGMLBlockBits {
+    /// Minimum and maximum of 32 values with ggml's sequential comparisons (`if v < min`),
+    /// which define the result for blocks holding NaN or ±inf (`quantize_row_q4_1_ref`, `q5_1`).
+    @inline(__always)
+    static func sequentialMinMax32(_ values: UnsafePointer<Float>) -> (minimum: Float, maximum: Float) {
+        var minimum = Float.greatestFiniteMagnitude
+        var maximum = -Float.greatestFiniteMagnitude
+        for index in 0..<32 {
+            let value = values[index]
+            if value < minimum { minimum = value }
+            if value > maximum { maximum = value }
+        }
+        return (minimum, maximum)
+    }
+
+    /// The same minimum and maximum, branch-free for a finite block; a block holding NaN or
+    /// ±inf takes the sequential scan so both twins write the same bytes.
+    @inline(__always)
+    static func branchFreeMinMax32(_ values: UnsafePointer<Float>) -> (minimum: Float, maximum: Float) {
+        guard !containsNonFinite(values, count: 32) else { return sequentialMinMax32(values) }
+        let (minimum, maximum) = minMax32(values)
+        return (minimum, maximum)
+    }
+}

@@ -9,23 +9,12 @@ enum GGMLQ4_1: GGMLBlockFormat {
     static let blockSize = 32
 
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        var minimum = Float.greatestFiniteMagnitude
-        var maximum = -Float.greatestFiniteMagnitude
-        for index in 0..<blockSize {
-            let value = values[index]
-            if value < minimum { minimum = value }
-            if value > maximum { maximum = value }
-        }
+        let (minimum, maximum) = GGMLBlockBits.sequentialMinMax32(values)
         encode(values, minimum: minimum, maximum: maximum, into: block)
     }
 
-    /// Branch-free min/max; a block holding NaN or ±inf takes the scalar twin, whose sequential
-    /// comparisons define the result there.
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        guard !GGMLBlockBits.containsNonFinite(values, count: blockSize) else {
-            return quantizeBlockScalar(values, into: block)
-        }
-        let (minimum, maximum) = GGMLBlockBits.minMax32(values)
+        let (minimum, maximum) = GGMLBlockBits.branchFreeMinMax32(values)
         encode(values, minimum: minimum, maximum: maximum, into: block)
     }
 
