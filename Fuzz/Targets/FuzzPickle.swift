@@ -22,11 +22,14 @@ private let fixedEntries: [(name: [UInt8], bytes: [UInt8], crc: UInt32)] = {
 public func fuzzPickle(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let pickle = Array(UnsafeBufferPointer(start: data, count: size))
     _ = try? PickleMachine().evaluate(bytes: pickle)
+    if let lenient = try? PickleMachine(unknownGlobals: .placeholdersOutsideAllowList).evaluate(bytes: pickle) {
+        _ = lenient.firstPlaceholder(reachableFrom: lenient.root)
+    }
     let entries = [(Array("archive/data.pkl".utf8), pickle, FuzzZipWriter.crc32(pickle))] + fixedEntries
     let archive = FuzzZipWriter.storedArchive(entries)
     let storage = ByteStorage(copying: archive, origin: "fuzz.bin")
-    if let tensors = try? PyTorchCheckpoint.read(storage: storage, origin: storage.origin) {
-        for name in tensors.names { _ = try? tensors[name]?.floats() }
+    if let contents = try? PyTorchCheckpoint.read(storage: storage, origin: storage.origin) {
+        for name in contents.tensors.names { _ = try? contents.tensors[name]?.floats() }
     }
     return 0
 }

@@ -52,6 +52,10 @@ struct InspectReport {
     func text() -> String {
         var out = "model:   \(checkpoint.path)\n"
         out += "format:  \(checkpoint.format.rawValue) (\(checkpoint.files.joined(separator: ", ")))\n"
+        if checkpoint.pytorchLayout == .composer {
+            let config = checkpoint.configFromCheckpoint ? "config from state.integrations.huggingface" : "config from config.json"
+            out += "         Composer checkpoint: weights from state.model (optimizer, RNG and timestamp state not read); \(config)\n"
+        }
         if let model {
             let c = model.config
             out += "config:  \(model.flavour.rawValue); naming scheme: \(model.scheme)\n"

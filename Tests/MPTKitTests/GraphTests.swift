@@ -73,6 +73,8 @@ import Testing
     /// tensor for tensor, byte for byte.
     @Test(arguments: [
         ("mpt-4h-f32-composer", NamingScheme(dialect: .mpt, prefix: "model.")),
+        ("mpt-4h-composer-pt", NamingScheme(dialect: .mpt, prefix: "model.")),
+        ("mpt-4h-composer-pt/ep1-ba4-rank0.pt", NamingScheme(dialect: .mpt, prefix: "model.")),
         ("mpt-4h-f32-mosaicgpt", NamingScheme(dialect: .mosaicGPT, prefix: "")),
         ("mpt-4h-f32-bin", NamingScheme(dialect: .mpt, prefix: "")),
         ("mpt-4h-f32-bin-deflated", NamingScheme(dialect: .mpt, prefix: "")),

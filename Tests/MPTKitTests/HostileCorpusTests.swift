@@ -20,7 +20,7 @@ struct HostileCorpusTests {
         let names = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
         return names.sorted().filter { name in
             let file = (name as NSString).lastPathComponent
-            return (file.hasSuffix(".bin") || file.hasSuffix(".safetensors")) && !file.hasPrefix("valid.")
+            return (file.hasSuffix(".bin") || file.hasSuffix(".pt") || file.hasSuffix(".safetensors")) && !file.hasPrefix("valid.")
         }.map { root + "/" + $0 }
     }()
 

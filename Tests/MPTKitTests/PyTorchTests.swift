@@ -215,7 +215,7 @@ struct TorchTwinSafetensors {
         builder.add("\(prefix)/data.pkl", pickle.bytes)
         if let byteOrder { builder.add("\(prefix)/byteorder", byteOrder) }
         builder.add("\(prefix)/data/0", (0..<numel).flatMap { zipLE32(Float($0).bitPattern) })
-        return try PyTorchCheckpoint.read(storage: ByteStorage(copying: builder.build(), origin: "built"), origin: "built")
+        return try PyTorchCheckpoint.read(storage: ByteStorage(copying: builder.build(), origin: "built"), origin: "built").tensors
     }
 
     private func singleTensor(numel: UInt8, offset: UInt8, size: [UInt8], stride: [UInt8]) -> PickleWriter {

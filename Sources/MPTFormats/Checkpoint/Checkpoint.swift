@@ -30,6 +30,10 @@ public struct Checkpoint: Sendable {
     /// `config.json`, and its tensor infos carry the block types that `tensors` (raw bytes for
     /// block-quantized tensors) cannot express.
     public var gguf: GGUFFile?
+    /// How a PyTorch weights file was laid out (a state dict or a Composer checkpoint).
+    public var pytorchLayout: PyTorchCheckpoint.Layout?
+    /// True when `config` is the HF config stored inside a Composer checkpoint (no config.json).
+    public var configFromCheckpoint = false
 
     /// `directory` defaults to `Checkpoint.directory(of: path)`.
     public init(path: String, format: CheckpointFormat, tensors: TensorCollection, config: JSONValue?, files: [String],
@@ -64,8 +68,8 @@ extension Checkpoint {
 public struct WeightFileReaders: Sendable {
     /// Reads one safetensors file.
     public var safetensors: @Sendable (String) throws -> TensorCollection = { try SafetensorsFile.read(path: $0) }
-    /// Reads one PyTorch `.bin` file.
-    public var pytorch: @Sendable (String) throws -> TensorCollection = { try PyTorchCheckpoint.read(path: $0) }
+    /// Reads one PyTorch `.bin`/`.pt` file (a state dict or a Composer checkpoint).
+    public var pytorch: @Sendable (String) throws -> PyTorchCheckpoint.Contents = { try PyTorchCheckpoint.readContents(path: $0) }
     /// Reads one GGUF file.
     public var gguf: @Sendable (String) throws -> GGUFFile = { try GGUFFile.read(path: $0) }
 

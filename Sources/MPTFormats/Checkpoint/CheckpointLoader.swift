@@ -38,9 +38,7 @@ public enum CheckpointLoader {
                               directory: directory)
         }
         if name.hasSuffix(".bin") || name.hasSuffix(".pt") || name.hasSuffix(".pth") {
-            let tensors = try attributing(to: path) { try readers.pytorch(path) }
-            return Checkpoint(path: path, format: .pytorch, tensors: tensors, config: config, files: [name], tokenizerPath: nil,
-                              directory: directory)
+            return try openPyTorch(path, files: [name], config: config, tokenizerPath: nil, directory: directory, readers: readers)
         }
         throw FileError(path: path, underlying: FormatError.unrecognized("unrecognized file type (expected .safetensors, .bin, .gguf or a model directory)"))
     }
@@ -55,7 +53,7 @@ public enum CheckpointLoader {
         for candidate in candidates {
             let read: (String) throws -> TensorCollection = { file in
                 try attributing(to: file) {
-                    candidate.format == .safetensors ? try readers.safetensors(file) : try readers.pytorch(file)
+                    candidate.format == .safetensors ? try readers.safetensors(file) : try readers.pytorch(file).tensors
                 }
             }
             let indexPath = path + "/" + candidate.index
@@ -73,8 +71,49 @@ public enum CheckpointLoader {
                                   files: [candidate.single], tokenizerPath: tokenizer, directory: path)
             }
         }
+        // A Composer run directory: one training checkpoint (`ep1-ba4-rank0.pt`), maybe with the
+        // config.json / tokenizer.json of an HF export beside it.
+        let trainingCheckpoints = fileNames(in: path).filter { $0.hasSuffix(".pt") }.sorted()
+        if trainingCheckpoints.count > 1 {
+            throw FileError(path: path, underlying: FormatError.unrecognized(
+                "holds several .pt checkpoints (\(trainingCheckpoints.joined(separator: ", "))); name the one to read"))
+        }
+        if let single = trainingCheckpoints.first {
+            return try openPyTorch(path + "/" + single, files: [single], config: config, tokenizerPath: tokenizer, directory: path,
+                                   readers: readers, checkpointPath: path)
+        }
         throw FileError(path: path, underlying: FormatError.unrecognized(
-            "no weights found (looked for model.safetensors[.index.json] and pytorch_model.bin[.index.json])"))
+            "no weights found (looked for model.safetensors[.index.json], pytorch_model.bin[.index.json] and a Composer .pt)"))
+    }
+
+    /// A `.bin`/`.pt` file: a state dict, or a Composer checkpoint whose stored HF config stands
+    /// in for a missing config.json.
+    private static func openPyTorch(
+        _ file: String, files: [String], config: JSONValue?, tokenizerPath: String?, directory: String,
+        readers: WeightFileReaders, checkpointPath: String? = nil
+    ) throws -> Checkpoint {
+        var contents = try attributing(to: file) { try readers.pytorch(file) }
+        contents.tensors.origin = file
+        var checkpoint = Checkpoint(path: checkpointPath ?? file, format: .pytorch, tensors: contents.tensors,
+                                    config: config ?? contents.embeddedConfig, files: files, tokenizerPath: tokenizerPath,
+                                    directory: directory)
+        checkpoint.pytorchLayout = contents.layout
+        checkpoint.configFromCheckpoint = config == nil && contents.embeddedConfig != nil
+        return checkpoint
+    }
+
+    /// Names of the entries directly inside `directory` (without `.` and `..`).
+    private static func fileNames(in directory: String) -> [String] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     /// Parses a JSON config file; `nil` when absent and not required.

@@ -10,15 +10,18 @@ import MPTCore
 public struct PickleMachine: Sendable {
     /// The limits applied to every evaluation.
     public let limits: PickleLimits
+    /// What a global outside the allow-list becomes.
+    public let unknownGlobals: PickleGlobalPolicy
 
-    /// A machine with the given limits.
-    public init(limits: PickleLimits = .default) {
+    /// A machine with the given limits; by default a global outside the allow-list is an error.
+    public init(limits: PickleLimits = .default, unknownGlobals: PickleGlobalPolicy = .allowListOnly) {
         self.limits = limits
+        self.unknownGlobals = unknownGlobals
     }
 
     /// Evaluates the pickle in `storage[start..<end]` up to its STOP opcode.
     public func evaluate(_ storage: ByteStorage, start: Int = 0, end: Int? = nil) throws -> PickleResult {
-        var run = try PickleRun(cursor: ByteCursor(storage, start: start, end: end), limits: limits)
+        var run = try PickleRun(cursor: ByteCursor(storage, start: start, end: end), limits: limits, unknownGlobals: unknownGlobals)
         let root = try run.execute()
         return PickleResult(heap: run.heap, root: root)
     }
@@ -47,6 +50,7 @@ public struct PickleResult: Sendable {
 struct PickleRun {
     var cursor: ByteCursor
     let limits: PickleLimits
+    let unknownGlobals: PickleGlobalPolicy
     var heap = PickleHeap()
     var stack: [PickleValue] = []
     var marks: [Int] = []
@@ -54,9 +58,10 @@ struct PickleRun {
     /// Offset of the opcode being executed, for messages.
     var opcodeOffset = 0
 
-    init(cursor: ByteCursor, limits: PickleLimits) {
+    init(cursor: ByteCursor, limits: PickleLimits, unknownGlobals: PickleGlobalPolicy) {
         self.cursor = cursor
         self.limits = limits
+        self.unknownGlobals = unknownGlobals
     }
 
     mutating func execute() throws -> PickleValue {

@@ -5,9 +5,19 @@ import MPTCore
 extension PickleRun {
     mutating func pushGlobal(module: String, name: String) throws {
         guard let global = PickleGlobal(module: module, name: name) else {
-            throw PickleError.forbiddenGlobal("\(module).\(name)", offset: opcodeOffset)
+            guard unknownGlobals == .placeholdersOutsideAllowList else {
+                throw PickleError.forbiddenGlobal("\(module).\(name)", offset: opcodeOffset)
+            }
+            try push(try makeObject(.placeholder(PicklePlaceholder(global: "\(module).\(name)", offset: opcodeOffset)), children: []))
+            return
         }
         try push(try makeObject(.global(global), children: []))
+    }
+
+    /// The placeholder behind `value`, if it is one.
+    func placeholder(_ value: PickleValue) -> PicklePlaceholder? {
+        guard case let .object(id) = value, case let .placeholder(placeholder) = heap[id] else { return nil }
+        return placeholder
     }
 
     private func global(_ value: PickleValue, use: String) throws -> PickleGlobal {
@@ -30,6 +40,11 @@ extension PickleRun {
     }
 
     mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
+        // Calling a placeholder yields another placeholder of the same global: nothing runs, and
+        // the arguments are dropped (they are never read).
+        if let placeholder = placeholder(callable) {
+            return try makeObject(.placeholder(placeholder), children: [])
+        }
         let function = try global(callable, use: "REDUCE")
         let items = try tupleItems(arguments, what: "the arguments of \(function)")
         switch function {
@@ -62,6 +77,9 @@ extension PickleRun {
     }
 
     mutating func newObject(_ type: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
+        if let placeholder = placeholder(type) {
+            return try makeObject(.placeholder(placeholder), children: [])
+        }
         let cls = try global(type, use: "NEWOBJ")
         guard cls == .orderedDict, try tupleItems(arguments, what: "NEWOBJ arguments").isEmpty else {
             throw PickleError.forbiddenCall("NEWOBJ of \(cls)", offset: opcodeOffset)
@@ -69,9 +87,10 @@ extension PickleRun {
         return try makeObject(.dict(PickleDictionary()), children: [])
     }
 
-    /// BUILD sets instance state. Only dicts accept it (an OrderedDict's `_metadata` attribute),
-    /// and the state is dropped: it never affects tensors.
+    /// BUILD sets instance state. Only dicts (an OrderedDict's `_metadata` attribute) and
+    /// placeholders accept it, and the state is dropped: it never affects tensors.
     func build(_ target: PickleValue, state: PickleValue) throws {
+        if placeholder(target) != nil { return }
         guard case let .object(id) = target, case .dict = heap[id] else {
             throw PickleError.forbiddenCall("BUILD on \(describe(target))", offset: opcodeOffset)
         }

@@ -70,6 +70,7 @@ extension PickleRun {
         let childDepth = items.reduce(0) { max($0, heap.depth(of: $1)) }
         guard childDepth < limits.maxDepth else { throw limit("nesting depth", limits.maxDepth) }
         let offset = opcodeOffset
+        if case .placeholder = heap[target] { return }  // e.g. a deque: its items are never read
         try heap.update(target, childDepth: childDepth) { object in
             guard case var .list(list) = object else {
                 throw PickleError.typeMismatch(expected: "a list for \(opcode)", found: object.kindName, offset: offset)
@@ -89,6 +90,7 @@ extension PickleRun {
         let childDepth = items.reduce(0) { max($0, heap.depth(of: $1)) }
         guard childDepth < limits.maxDepth else { throw limit("nesting depth", limits.maxDepth) }
         let offset = opcodeOffset
+        if case .placeholder = heap[target] { return }  // e.g. a defaultdict: its items are never read
         try heap.update(target, childDepth: childDepth) { object in
             guard case var .dict(dictionary) = object else {
                 throw PickleError.typeMismatch(expected: "a dict for \(opcode)", found: object.kindName, offset: offset)

@@ -51,6 +51,8 @@ public enum PickleObject: Sendable {
     case storage(TorchStorageReference)
     /// A tensor built by `_rebuild_tensor_v2`/`_v3` (or a parameter wrapping one).
     case tensor(TorchTensorRecord)
+    /// An object outside the allow-list, kept inert (only under `PickleGlobalPolicy.placeholdersOutsideAllowList`).
+    case placeholder(PicklePlaceholder)
 
     /// A short name of the kind of object, for messages.
     public var kindName: String {
@@ -61,6 +63,7 @@ public enum PickleObject: Sendable {
         case let .global(global): return "the global \(global)"
         case .storage: return "a storage"
         case .tensor: return "a tensor"
+        case let .placeholder(placeholder): return "a placeholder for '\(placeholder.global)'"
         }
     }
 }

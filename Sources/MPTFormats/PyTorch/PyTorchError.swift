@@ -30,6 +30,12 @@ public enum PyTorchError: Error, Sendable, Equatable, CustomStringConvertible {
     case tensorOutOfStorage(tensor: String, lastElement: Int, storageElements: Int)
     /// A tensor's size or stride is unusable (negative, or overflowing).
     case badTensorLayout(tensor: String, reason: String)
+    /// A Composer checkpoint's `state.model` holds no tensors.
+    case composerModelEmpty
+    /// A Composer checkpoint's weights (`state.model`) reach an object outside the allow-list.
+    case composerWeightsReachPlaceholder(global: String, offset: Int)
+    /// The config stored in a Composer checkpoint expands to more JSON values than the limit.
+    case embeddedConfigTooLarge(limit: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +69,12 @@ public enum PyTorchError: Error, Sendable, Equatable, CustomStringConvertible {
             return "tensor '\(tensor)' addresses element \(lastElement) of a storage holding \(storageElements) elements"
         case let .badTensorLayout(tensor, reason):
             return "tensor '\(tensor)' has a bad layout: \(reason)"
+        case .composerModelEmpty:
+            return "Composer checkpoint has no tensors in state.model (no model weights to read)"
+        case let .composerWeightsReachPlaceholder(global, offset):
+            return "Composer checkpoint's weights (state.model) reach pickle global '\(global)' at byte \(offset), which is not on the allow-list; refusing to load it (nothing was executed)"
+        case let .embeddedConfigTooLarge(limit):
+            return "the config stored in the Composer checkpoint expands to more than \(limit) values"
         }
     }
 }

@@ -2,11 +2,12 @@ import MPTCore
 
 /// Walks the pickled object graph of a checkpoint to its tensors, iteratively and depth-limited.
 enum PyTorchStateDict {
-    /// `(dotted name, tensor)` for every tensor reachable through string-keyed dicts: a dict's own
-    /// tensors in key order, then those of its sub-dicts.
-    static func tensors(in result: PickleResult, maxDepth: Int) throws -> [(String, TorchTensorRecord)] {
-        guard case let .object(rootID) = result.root, case .dict = result.heap[rootID] else {
-            let found = result.object(result.root)?.kindName ?? result.root.kindName
+    /// `(dotted name, tensor)` for every tensor reachable through string-keyed dicts from `root`
+    /// (the pickle's root by default): a dict's own tensors in key order, then those of its sub-dicts.
+    static func tensors(in result: PickleResult, from root: PickleValue? = nil, maxDepth: Int) throws -> [(String, TorchTensorRecord)] {
+        let start = root ?? result.root
+        guard case let .object(rootID) = start, case .dict = result.heap[rootID] else {
+            let found = result.object(start)?.kindName ?? start.kindName
             throw PyTorchError.rootNotDictionary(found: found)
         }
         var found: [(String, TorchTensorRecord)] = []
