@@ -14,7 +14,7 @@ public struct GenerateCommand: ParsableCommand {
         mpt-generate MODEL --prompt "Once upon a time" --max-tokens 32
         mpt-generate MODEL --tokens 1147,434,2127 --max-tokens 8      ids in, ids out (no tokenizer needed)
 
-        Text needs a tokenizer.json in MODEL's directory (or --tokenizer). \
+        Text needs a tokenizer.json in MODEL's directory, the tokenizer a GGUF MODEL stores, or --tokenizer. \
         Generation stops at the tokenizer's end-of-text token (--ignore-eos to go on), \
         after --max-tokens tokens, or at max_seq_len, whichever comes first \
         (without a tokenizer there is no end-of-text token to stop at).

@@ -71,7 +71,9 @@ struct InspectReport {
         } else {
             out += "config:  none (no config.json next to the weights)\n"
         }
-        if let tokenizer = checkpoint.tokenizerPath { out += "tokenizer: \(tokenizer)\n" }
+        if let tokenizer = checkpoint.tokenizerPath {
+            out += checkpoint.format == .gguf ? "tokenizer: stored in the file (tokenizer.ggml.*)\n" : "tokenizer: \(tokenizer)\n"
+        }
         let nameWidth = max(4, rows.map(\.name.count).max() ?? 0)
         let typeWidth = max(5, rows.map(\.type.count).max() ?? 0)
         let shapeTexts = rows.map { "[" + $0.shape.map(String.init).joined(separator: ", ") + "]" }

@@ -9,15 +9,16 @@ import MPTTokenizer
 public struct TokenizeCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mpt-tokenize",
-        abstract: "Tokenize text (or decode ids) with a model's tokenizer.json, exactly as HF tokenizers does.",
+        abstract: "Tokenize text (or decode ids) with a model's tokenizer.json (or the tokenizer a GGUF stores), exactly as HF tokenizers does.",
         discussion: """
         mpt-tokenize MODEL --text "Hello world"        print the ids, comma-separated
         mpt-tokenize MODEL --file big.txt --count      print token count and timings
         mpt-tokenize MODEL --decode 12092,1533         print the decoded text
-        MODEL is a model directory containing tokenizer.json, or a tokenizer.json file.
+        MODEL is a model directory containing tokenizer.json, a tokenizer.json file, or a .gguf file \
+        (its tokenizer.ggml.* metadata, with GPT-NeoX's NFC normalization, which GGUF does not store).
         """)
 
-    @Argument(help: "Model directory or tokenizer.json.")
+    @Argument(help: "Model directory, tokenizer.json or .gguf file.")
     var model: String
 
     @Option(help: "Text to tokenize.")

@@ -5,7 +5,7 @@ import MPTFormats
 @testable import MPTTokenizer
 
 /// Golden cases made by HF `tokenizers` (Rust) from the GPT-NeoX-20B tokenizer.json.
-private struct TokenizerGoldens {
+struct TokenizerGoldens {
     struct Case {
         var id: Int
         var category: String
@@ -54,7 +54,7 @@ private struct TokenizerGoldens {
 private func sameBytes(_ a: String, _ b: String) -> Bool { Array(a.utf8) == Array(b.utf8) }
 
 /// The NeoX goldens and tokenizer, loaded once for all tests.
-private enum NeoX {
+enum NeoX {
     static let loaded: Result<(TokenizerGoldens, BPETokenizer), any Error> = Result {
         let goldens = try TokenizerGoldens.load("goldens/tokenizer/cases.json")
         return (goldens, try goldens.tokenizer())

@@ -24,7 +24,7 @@ public struct Checkpoint: Sendable {
     public var config: JSONValue?
     /// The weight files read, relative to `path` for directories.
     public var files: [String]
-    /// `tokenizer.json`, when present.
+    /// `tokenizer.json`, when present; for a GGUF that stores a tokenizer, the GGUF file itself.
     public var tokenizerPath: String?
     /// The parsed GGUF file when the checkpoint is one: its typed metadata stands in for
     /// `config.json`, and its tensor infos carry the block types that `tensors` (raw bytes for

@@ -28,7 +28,9 @@ public enum CheckpointLoader {
             // happens to sit next to it is not consulted.
             let file = try attributing(to: path) { try readers.gguf(path) }
             let tensors = try attributing(to: path) { try file.tensorCollection(origin: path) }
-            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: [name], tokenizerPath: nil, gguf: file,
+            // The tokenizer, when the file stores one, is the file itself (`tokenizer.ggml.*`).
+            let tokenizer = file["tokenizer.ggml.tokens"] == nil ? nil : path
+            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: [name], tokenizerPath: tokenizer, gguf: file,
                               directory: directory)
         }
         let config = try readConfig(directory + "/config.json", required: false)
