@@ -26,11 +26,23 @@ public enum CheckpointLoader {
         if name.hasSuffix(".gguf") {
             // A GGUF file is self-describing: its metadata is the config, so a config.json that
             // happens to sit next to it is not consulted.
-            let file = try attributing(to: path) { try readers.gguf(path) }
+            var file = try attributing(to: path) { try readers.gguf(path) }
+            var files = [name]
+            // A part of a split set (llama-gguf-split): read every part as one model.
+            if let count = file[GGUFSplit.countKey]?.intValue, count > 1 {
+                let given = file
+                file = try GGUFSplit.read(path: path) { part in part == path ? given : try readers.gguf(part) }
+                if let split = GGUFSplit.partName(of: path) {
+                    files = (1...split.count).map { number in
+                        let partPath = split.path(number: number)
+                        return partPath.split(separator: "/").last.map(String.init) ?? partPath
+                    }
+                }
+            }
             let tensors = try attributing(to: path) { try file.tensorCollection(origin: path) }
             // The tokenizer, when the file stores one, is the file itself (`tokenizer.ggml.*`).
             let tokenizer = file["tokenizer.ggml.tokens"] == nil ? nil : path
-            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: [name], tokenizerPath: tokenizer, gguf: file,
+            return Checkpoint(path: path, format: .gguf, tensors: tensors, config: nil, files: files, tokenizerPath: tokenizer, gguf: file,
                               directory: directory)
         }
         let config = try readConfig(directory + "/config.json", required: false)

@@ -50,6 +50,8 @@ public enum GGUFError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidValue(key: String, reason: String)
     /// A write, sync or rename failed.
     case writeFailed(path: String, reason: String)
+    /// The parts of a split GGUF (`-0000K-of-0000N.gguf`) do not form one model.
+    case badSplit(String)
 
     public var description: String {
         switch self {
@@ -103,6 +105,8 @@ public enum GGUFError: Error, Sendable, Equatable, CustomStringConvertible {
             return "metadata key '\(key)' cannot be written: \(reason)"
         case let .writeFailed(path, reason):
             return "writing \(path) failed: \(reason)"
+        case let .badSplit(reason):
+            return "split GGUF: \(reason)"
         }
     }
 }

@@ -5,7 +5,7 @@ extension GGUFFile {
     /// block-quantized tensors these are the raw blocks in row-major order).
     public func rawView(of info: GGUFTensorInfo) throws -> TensorView {
         let shape = try Shape(checking: [info.byteCount])
-        return try TensorView(storage: storage, dtype: .u8, shape: shape, byteOffset: byteRange(of: info).lowerBound)
+        return try TensorView(storage: location(of: info).storage, dtype: .u8, shape: shape, byteOffset: byteRange(of: info).lowerBound)
     }
 
     /// The file's tensors as a format-neutral collection, in file order: plain-typed tensors as

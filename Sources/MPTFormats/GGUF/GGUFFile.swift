@@ -27,12 +27,17 @@ public struct GGUFFile: Sendable {
     /// Absolute offset of the data section (tensor offsets are relative to it).
     public let dataStart: Int
 
+    /// Every part of a split GGUF in order (`parts[0]` is this file's own storage and data
+    /// section); empty for a single file.
+    public let parts: [GGUFFile]
+
     private let metadataIndex: [String: Int]
     private let tensorIndex: [String: Int]
 
     init(storage: ByteStorage, version: UInt32, metadata: [(key: String, value: GGUFValue)],
          metadataIndex: [String: Int], tensors: [GGUFTensorInfo], tensorIndex: [String: Int],
-         alignment: Int, dataStart: Int) {
+         alignment: Int, dataStart: Int, parts: [GGUFFile] = []) {
+        self.parts = parts
         self.storage = storage
         self.version = version
         self.metadata = metadata
@@ -47,6 +52,12 @@ public struct GGUFFile: Sendable {
     public subscript(key: String) -> GGUFValue? {
         guard let index = metadataIndex[key] else { return nil }
         return metadata[index].value
+    }
+
+    /// The mapped bytes and data-section start of the file holding `info` (its part of a split GGUF).
+    public func location(of info: GGUFTensorInfo) -> (storage: ByteStorage, dataStart: Int) {
+        guard info.part > 0, info.part < parts.count else { return (storage, dataStart) }
+        return (parts[info.part].storage, parts[info.part].dataStart)
     }
 
     /// The tensor info named `name`, if any.

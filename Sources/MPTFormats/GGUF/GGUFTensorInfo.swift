@@ -10,6 +10,9 @@ public struct GGUFTensorInfo: Sendable, Equatable {
     public let offset: Int
     /// Bytes of data (from the type's block size and type size).
     public let byteCount: Int
+    /// Which file of a split GGUF holds the data (0 for a single file); `offset` is relative to
+    /// that part's data section.
+    public internal(set) var part = 0
 
     /// Dimensions outermost first (row-major, as PyTorch and `TensorView` use): `dims` reversed.
     public var rowMajorDims: [Int] { dims.reversed() }
