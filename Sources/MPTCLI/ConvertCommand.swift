@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MPTCore
 import MPTFormats
 import MPTGraph
@@ -54,6 +55,10 @@ public struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var sync: SyncOption
 
+    @OptionGroup var quiet: QuietOption
+
+    @OptionGroup var report: JSONOutputOption
+
     public init() {}
 
     public func validate() throws {
@@ -103,11 +108,20 @@ public struct ConvertCommand: ParsableCommand {
         let plan = try outputPlan()
         try runReportingErrors(tool: "mpt-convert") {
             try OutputPaths.check(input: input, output: output)
+            let started = Date()
             let model = try ModelLoading.model(at: input, mergingLoRA: plan.loraAdapter)
-            let progress = ProgressLine(total: model.orderedTensors.count)
-            let result = try ModelExport.convert(model: model, plan: plan, to: output, progress: progress.step)
+            let weights = ConvertProgress(model: model)
+            let progress = ProgressLine("mpt-convert", total: weights.total, unit: .weights, quiet: quiet.quiet || report.json)
+            let result = try ModelExport.convert(model: model, plan: plan, to: output) { name in
+                progress.advance(by: weights.previous(startingNext: name), item: name)
+            }
+            progress.advance(by: weights.remaining)
             progress.finish()
-            print("wrote \(output): \(result.summary)")
+            if report.json {
+                print(try ConvertSummary(output: output, result: result, seconds: Date().timeIntervalSince(started)).json())
+            } else {
+                print("wrote \(output): \(result.summary)")
+            }
         }
     }
 }

@@ -56,8 +56,10 @@ extension VerifyCommand {
             let ids = try TokenizerLoading.tokenizer(at: tokenizerPath).encode(text).map(Int.init)
             let plan = try attributing(to: textFile) { try TextChunking(tokenCount: ids.count, context: ctx, limit: chunks) }
             let other = try MPTForward(config: candidateModel.config, weights: ModelWeightProvider(model: candidateModel), threads: threading.threads)
-            let line = ProgressLine(total: plan.chunks)
-            summary = try TextScorer.score(reference: forward, candidate: other, tokens: ids, chunking: plan, bos: nil) { done, total in line.step("chunk \(done)/\(total)") }
+            let line = ProgressLine("mpt-verify: scoring", total: plan.chunks, unit: .chunks, quiet: quiet.quiet)
+            summary = try TextScorer.score(reference: forward, candidate: other, tokens: ids, chunking: plan, bos: nil) { done, total in
+                line.advance(by: 1, item: "chunk \(done)/\(total)")
+            }
             line.finish()
             used = (plan.context, plan.chunks)
             let kind = CandidateKind.classify(candidate: candidateModel, reference: model)

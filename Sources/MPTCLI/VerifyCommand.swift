@@ -87,6 +87,8 @@ public struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var output: JSONOutputOption
 
+    @OptionGroup var quiet: QuietOption
+
     public init() {}
 
     private var threads: Int { threading.threads }
