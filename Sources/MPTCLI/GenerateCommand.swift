@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MPTCore
 import MPTFormats
 import MPTGraph
@@ -53,6 +54,8 @@ public struct GenerateCommand: ParsableCommand {
 
     private var threads: Int { threading.threads }
 
+    @OptionGroup var quiet: QuietOption
+
     private var input: PromptInput { PromptInput(tokens: tokens, text: prompt, file: promptFile) }
 
     public func validate() throws {
@@ -78,11 +81,17 @@ public struct GenerateCommand: ParsableCommand {
             let output = StreamingText(tokenizer: modelTokenizer?.bpe)
             output.start(prompt: ids, text: prompt)
             let endOfText = ignoreEos ? nil : try modelTokenizer?.endOfTextID(model: loaded)
+            // When the text streams to the terminal it is its own progress; the line is for
+            // output going to a file or a pipe.
+            let progress = ProgressLine("mpt-generate", total: count, unit: .tokens,
+                                        enabled: !quiet.quiet && isatty(2) != 0 && isatty(1) == 0)
             let generated = try GenerationRunning.generate(
                 model: loaded, prompt: ids, count: count, threads: threads, stopTokens: Set(endOfText.map { [$0] } ?? [])
             ) {
                 output.append($0)
+                progress.advance(by: 1)
             }
+            progress.finish()
             output.finish()
             if let endOfText, generated.last == endOfText {
                 printError("mpt-generate: note: stopped at the end-of-text token \(endOfText) after \(generated.count) tokens (--ignore-eos to go on)")

@@ -80,6 +80,18 @@ import Testing
         }
     }
 
+    @Test func generationToAFileShowsTokensDone() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let command = "'\(TestPaths.executable("mpt-generate"))' '\(TestPaths.model("mpt-4h-f32"))' --tokens 1,2,3 --max-tokens 6 --print-ids > '\(directory)/ids.txt'"
+        let lines = try screen(of: command).split(separator: "\n").map(String.init)
+        let progress = try #require(lines.first { $0.hasPrefix("mpt-generate [") }, "screen:\n\(lines.joined(separator: "\n"))")
+        #expect(progress.contains("100% 6/6 tokens · "), "\(progress)")
+        #expect(progress.contains("tokens/s · done in 0:"), "\(progress)")
+        let ids = try String(contentsOfFile: directory + "/ids.txt", encoding: .utf8)
+        #expect(ids.split(separator: "\n").last?.split(separator: ",").count == 6, "\(ids)")
+    }
+
     @Test func nothingIsDrawnWhenStandardErrorIsNotATerminal() throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
