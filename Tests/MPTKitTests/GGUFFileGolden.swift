@@ -29,7 +29,7 @@ struct GGUFFileGolden {
         var tensors: [GoldenTensor]
     }
 
-    /// Metadata keys whose values may differ from llama.cpp's (Formats/gguf.md, "Whole-file goldens").
+    /// Metadata keys whose values may differ from llama.cpp's (Formats/gguf-mpt.md, "Whole-file goldens").
     static let keysAllowedToDiffer: Set<String> = ["general.name", "tokenizer.ggml.pre"]
 
     var f32Input: [GoldenTensor]
@@ -79,7 +79,7 @@ struct GGUFFileGolden {
 
     /// What differs between `tensors` and the golden `expected`, matched by name: the count (a
     /// missing or extra tensor), then each tensor's type, dims and bytes. Order is not compared
-    /// (llama-quantize sorts by layer; Formats/gguf.md, "Whole-file goldens").
+    /// (llama-quantize sorts by layer; Formats/gguf-mpt.md, "Whole-file goldens").
     static func tensorMismatches(_ tensors: [GoldenTensor], expected: [GoldenTensor]) -> [String] {
         var problems: [String] = []
         if tensors.count != expected.count { problems.append("\(tensors.count) tensors, golden has \(expected.count)") }

@@ -4,11 +4,13 @@ import Testing
 @testable import MPTFormats
 @testable import MPTQuant
 
-/// Whole files against llama-quantize: the trained fixture (d_model 256, so the K-quants apply)
-/// converted by MPTKit to every llama-quantize file type holds, tensor for tensor, the types,
-/// shapes and bytes of llama-quantize's output from llama.cpp's own F32 GGUF of the same
-/// fixture (Fixtures/goldens/gguf_files, written by Fixtures/scripts/gguf_file_goldens.py), and
-/// the same metadata apart from the keys Formats/gguf.md lists.
+/// Whole files against llama-quantize (Fixtures/goldens/gguf_files, written by
+/// Fixtures/scripts/gguf_file_goldens.py): a file MPTKit writes holds, tensor for tensor (matched
+/// by name, count checked), the types, shapes and bytes of llama-quantize's output from the same
+/// F32 GGUF, and the same metadata apart from the keys Formats/gguf-mpt.md lists ("Whole-file
+/// goldens"). Models: the trained fixture (d_model 256, so the K-quants apply; F32 GGUF by
+/// llama.cpp's converter) and `TrainedSlice`, its weights cut to 1/7 so that debug builds can
+/// write all 16 file types.
 @Suite struct GGUFWholeFileGoldenTests {
     static let fixture = "mpt-trained-d256"
 
@@ -24,54 +26,73 @@ import Testing
         try GGUFExportSupport.convert(input, into: directory, file: file, options: try OutputPlan(format: .gguf, quant: quant))
     }
 
-    /// The golden covers exactly the file types mpt-convert accepts, each with the fixture's 14 tensors.
-    @Test func goldenCoversEveryFileType() throws {
-        let golden = try GGUFFileGolden.named(Self.fixture)
-        #expect(Set(golden.fileTypes.keys) == Set(LlamaFileType.allCases.map(\.rawValue)))
+    /// Both goldens cover exactly the file types mpt-convert accepts, each with all the model's tensors.
+    @Test func goldensCoverEveryFileType() throws {
         #expect(LlamaFileType.allCases.count == 16)
-        for (name, entry) in golden.fileTypes { #expect(entry.tensors.count == 14, "\(name)") }
-        #expect(golden.f32Input.count == 14)
+        for (fixture, count) in [(Self.fixture, 14), (TrainedSlice.name, 8)] {
+            let golden = try GGUFFileGolden.named(fixture)
+            #expect(Set(golden.fileTypes.keys) == Set(LlamaFileType.allCases.map(\.rawValue)), "\(fixture)")
+            for (name, entry) in golden.fileTypes { #expect(entry.tensors.count == count, "\(fixture) \(name)") }
+            #expect(golden.f32Input.count == count, "\(fixture)")
+        }
     }
 
     /// `--dtype f32` of the bf16 fixture holds the tensors of llama.cpp's converter's F32 GGUF,
-    /// byte for byte: the GGUF → GGUF tests below start from the same input llama-quantize did.
-    @Test func f32ConversionHoldsTheConvertersTensors() throws {
+    /// byte for byte (so the GGUF → GGUF tests start from llama-quantize's input), and the slice
+    /// this test writes holds the tensors of the golden script's slice.
+    @Test func f32ConversionsHoldTheGoldensInputs() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (fixture, model) in [(Self.fixture, TestPaths.model(Self.fixture)), (TrainedSlice.name, try TrainedSlice.write(in: directory))] {
+            let golden = try GGUFFileGolden.named(fixture)
+            let path = try GGUFExportSupport.convert(model, into: directory, file: "\(fixture)-f32.gguf",
+                                                     options: try OutputPlan(format: .gguf, dtype: .fixed(.f32)))
+            let problems = GGUFFileGolden.tensorMismatches(try GoldenTensor.records(of: try GGUFFile.read(path: path)), expected: golden.f32Input)
+            #expect(problems.isEmpty, "\(fixture): \(problems)")
+        }
+    }
+
+    /// The full trained fixture, bf16 safetensors → Q8_0 in one step, equals llama-quantize's
+    /// file. (Every other type of the full fixture costs 20–40 s of CPU each in a debug build;
+    /// Fixtures/scripts/gguf_file_logits.py checks all 16 with the release build.)
+    @Test func fullFixtureEqualsLlamaQuantize() throws {
         let golden = try GGUFFileGolden.named(Self.fixture)
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = try GGUFExportSupport.convert(TestPaths.model(Self.fixture), into: directory, file: "f32.gguf",
-                                                 options: try OutputPlan(format: .gguf, dtype: .fixed(.f32)))
-        let records = try GoldenTensor.records(of: try GGUFFile.read(path: path))
-        let problems = GGUFFileGolden.tensorMismatches(records, expected: golden.f32Input)
+        let path = try Self.convert(TestPaths.model(Self.fixture), into: directory, file: "q8_0.gguf", quant: .q8_0)
+        let problems = try Self.mismatches(path, fileType: "q8_0", golden: golden)
         #expect(problems.isEmpty, "\(problems)")
     }
 
-    /// bf16 safetensors → every file type in one step equals llama-quantize's file.
+    /// The trained slice, safetensors → every file type in one step, equals llama-quantize's file.
     @Test(arguments: LlamaFileType.allCases)
-    func safetensorsConversionEqualsLlamaQuantize(fileType: LlamaFileType) throws {
-        let golden = try GGUFFileGolden.named(Self.fixture)
+    func sliceEqualsLlamaQuantize(fileType: LlamaFileType) throws {
+        let golden = try GGUFFileGolden.named(TrainedSlice.name)
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let quant = try #require(QuantScheme(rawValue: fileType.rawValue))
-        let path = try Self.convert(TestPaths.model(Self.fixture), into: directory, file: "out.gguf", quant: quant)
+        let path = try Self.convert(try TrainedSlice.write(in: directory), into: directory, file: "out.gguf", quant: quant)
         let problems = try Self.mismatches(path, fileType: fileType.rawValue, golden: golden)
         #expect(problems.isEmpty, "\(fileType): \(problems)")
     }
 
-    /// GGUF → GGUF with `mpt-convert F32.gguf OUT.gguf --quant TYPE` (the command llama-quantize
-    /// users run) from an F32 GGUF this test writes equals llama-quantize's file.
-    @Test(arguments: [LlamaFileType.q8_0, .q4_k_m, .iq4_xs])
-    func ggufConversionEqualsLlamaQuantize(fileType: LlamaFileType) throws {
-        let golden = try GGUFFileGolden.named(Self.fixture)
+    /// GGUF → GGUF with `mpt-convert F32.gguf OUT.gguf --quant TYPE` (llama-quantize's own
+    /// workflow) from an F32 GGUF this test writes equals llama-quantize's file: the full fixture
+    /// for Q8_0, the slice for three K/IQ mixes.
+    @Test(arguments: [(Self.fixture, LlamaFileType.q8_0), (TrainedSlice.name, .q4_k_m), (TrainedSlice.name, .q2_k),
+                      (TrainedSlice.name, .iq4_xs)])
+    func ggufConversionEqualsLlamaQuantize(fixture: String, fileType: LlamaFileType) throws {
+        let golden = try GGUFFileGolden.named(fixture)
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let f32 = try GGUFExportSupport.convert(TestPaths.model(Self.fixture), into: directory, file: "f32.gguf",
+        let model = fixture == Self.fixture ? TestPaths.model(fixture) : try TrainedSlice.write(in: directory)
+        let f32 = try GGUFExportSupport.convert(model, into: directory, file: "f32.gguf",
                                                 options: try OutputPlan(format: .gguf, dtype: .fixed(.f32)))
         let output = directory + "/out.gguf"
         let run = try ChildRun.tool("mpt-convert", [f32, output, "--quant", fileType.rawValue], timeLimit: 300)
         #expect(run.exitStatus == 0, "\(run.standardError)")
         let problems = try Self.mismatches(output, fileType: fileType.rawValue, golden: golden)
-        #expect(problems.isEmpty, "\(fileType): \(problems)")
+        #expect(problems.isEmpty, "\(fixture) \(fileType): \(problems)")
     }
 
     /// The comparison bites: one flipped byte, a dropped tensor, a file of another mix, and a
