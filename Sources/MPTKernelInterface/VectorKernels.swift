@@ -39,6 +39,11 @@ public protocol VectorKernels {
         query: UnsafePointer<Float>, keys: UnsafePointer<Float>, keyStride: Int, keyCount: Int, depth: Int,
         scale: Float, into scores: UnsafeMutablePointer<Float>)
 
+    /// `values[j] = e^(values[j] − shift)` in place for `j < count`, returning their sum: a
+    /// Cephes-style polynomial (within 2 ulp of libm's `expf` for arguments ≥ −87; below, where
+    /// the result is under 2⁻¹²⁶, it gives about 2⁻¹²⁶ instead of a subnormal or 0). NaN stays NaN.
+    static func exponentials(_ values: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float
+
     /// `y[i] = y[i] · keep + weight · x[i]` over `count` elements (an online-softmax update).
     static func rescaleAdd(_ y: UnsafeMutablePointer<Float>, keep: Float, weight: Float, _ x: UnsafePointer<Float>, count: Int)
 
