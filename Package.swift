@@ -11,12 +11,19 @@ import PackageDescription
 /// at run time (cpuid + XCR0), `MPTKIT_KERNELS=portable|avx2|avx512` forces one. The flags are
 /// applied in debug builds too, so the tests can run every level the machine supports. On a
 /// non-x86 host only the portable copy is built for the host's own CPU.
+/// Each copy is optimized (`-O`) in debug builds too: unoptimized code leaves stdlib generics out
+/// of line as link-once symbols shared between the copies (see Sources/MPTKernelsPortable/Vector.swift).
+let optimized: SwiftSetting = .unsafeFlags(["-O"], .when(configuration: .debug))
 #if arch(x86_64)
-let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .define("MPTKIT_FMA")]
-let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("MPTKIT_FMA"), .define("MPTKIT_AVX512")]
+let portableFlags: [SwiftSetting] = [optimized]
+let avx2Flags: [SwiftSetting] = [optimized, .unsafeFlags(["-target-cpu", "haswell"]), .define("MPTKIT_FMA")]
+let avx512Flags: [SwiftSetting] = [
+    optimized, .unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("MPTKIT_FMA"), .define("MPTKIT_AVX512"),
+]
 #else
-let avx2Flags: [SwiftSetting] = []
-let avx512Flags: [SwiftSetting] = []
+let portableFlags: [SwiftSetting] = [optimized]
+let avx2Flags: [SwiftSetting] = [optimized]
+let avx512Flags: [SwiftSetting] = [optimized]
 #endif
 
 let package = Package(
@@ -40,7 +47,7 @@ let package = Package(
         // Layer 0: the SIMD kernels, raw pointers only, no MPTKit types. The protocol every copy
         // conforms to, the copies (one source, three CPU levels), and cpuid/xgetbv in C.
         .target(name: "MPTKernelInterface"),
-        .target(name: "MPTKernelsPortable", dependencies: ["MPTKernelInterface"]),
+        .target(name: "MPTKernelsPortable", dependencies: ["MPTKernelInterface"], swiftSettings: portableFlags),
         .target(name: "MPTKernelsAVX2", dependencies: ["MPTKernelInterface"], swiftSettings: avx2Flags),
         .target(name: "MPTKernelsAVX512", dependencies: ["MPTKernelInterface"], swiftSettings: avx512Flags),
         .target(name: "CMPTCPUFeatures"),
@@ -58,9 +65,9 @@ let package = Package(
         // Layer 4: MPT config + canonical names + shape validation.
         .target(name: "MPTGraph", dependencies: ["MPTCore", "MPTFormats"]),
         // Layer 5: quantizers.
-        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph"]),
+        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTKernelInterface"]),
         // Layer 6: forward pass + parity metrics.
-        .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant"]),
+        .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTKernelInterface"]),
         // Shared CLI plumbing (argument groups, error reporting, exit codes).
         .target(name: "MPTCLI", dependencies: [
             "MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference",

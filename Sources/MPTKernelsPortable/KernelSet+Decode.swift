@@ -22,21 +22,12 @@ extension KernelSet {
         }
     }
 
+    /// A plain loop LLVM vectorizes (sign extension, conversion, two multiplies per lane).
     public static func int8ToFloat(
         _ codes: UnsafePointer<Int8>, scale: Float, reciprocal: Float, _ destination: UnsafeMutablePointer<Float>, count: Int
     ) {
-        let lanes = Vector.scalarCount
-        let scaleLanes = Vector(repeating: scale), reciprocalLanes = Vector(repeating: reciprocal)
-        let raw = UnsafeRawPointer(codes)
-        var index = 0
-        while index &+ lanes <= count {
-            let quants = IntVector(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: index, as: ByteVector.self))
-            store(Vector(quants) * scaleLanes * reciprocalLanes, destination + index)
-            index &+= lanes
-        }
-        while index < count {
+        for index in 0..<count {
             destination[index] = Float(codes[index]) * scale * reciprocal
-            index &+= 1
         }
     }
 
@@ -54,28 +45,20 @@ extension KernelSet {
             let input = source + block &* 34
             let output = destination + block &* 32
             let scale = blockScale(input)
-            for part in 0..<4 {
-                let quants = input.loadUnaligned(fromByteOffset: 2 &+ 8 &* part, as: SIMD8<Int8>.self)
-                let values = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: quants)) * scale
-                UnsafeMutableRawPointer(output + 8 &* part).storeBytes(of: values, as: SIMD8<Float>.self)
-            }
+            let quants = (input + 2).assumingMemoryBound(to: Int8.self)
+            for index in 0..<32 { output[index] = Float(quants[index]) * scale }
         }
     }
 
     public static func q4_0ToFloat(_ source: UnsafeRawPointer, blocks: Int, _ destination: UnsafeMutablePointer<Float>) {
-        let eight = SIMD8<Int32>(repeating: 8)
         for block in 0..<blocks {
             let input = source + block &* 18
             let output = destination + block &* 32
             let scale = blockScale(input)
-            for part in 0..<2 {
-                let bytes = input.loadUnaligned(fromByteOffset: 2 &+ 8 &* part, as: SIMD8<UInt8>.self)
-                let low = SIMD8<Int32>(truncatingIfNeeded: bytes & 0x0F) &- eight
-                let high = SIMD8<Int32>(truncatingIfNeeded: bytes &>> 4) &- eight
-                let lowValues: SIMD8<Float> = SIMD8<Float>(low) * scale
-                let highValues: SIMD8<Float> = SIMD8<Float>(high) * scale
-                UnsafeMutableRawPointer(output + 8 &* part).storeBytes(of: lowValues, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(output + (16 &+ 8 &* part)).storeBytes(of: highValues, as: SIMD8<Float>.self)
+            let bytes = (input + 2).assumingMemoryBound(to: UInt8.self)
+            for index in 0..<16 {
+                output[index] = Float(Int32(bytes[index] & 0x0F) &- 8) * scale
+                output[index &+ 16] = Float(Int32(bytes[index] &>> 4) &- 8) * scale
             }
         }
     }

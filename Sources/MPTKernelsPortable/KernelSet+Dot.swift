@@ -14,7 +14,7 @@ extension KernelSet {
             low = multiplyAdd(low, load(x + i), load(y + i))
             i &+= lanes
         }
-        var sum = (low + high).sum()
+        var sum = horizontalSum(low + high)
         while i < count {
             sum += x[i] * y[i]
             i &+= 1
@@ -40,7 +40,7 @@ extension KernelSet {
                 s2 = multiplyAdd(s2, q, load(k2 + i)); s3 = multiplyAdd(s3, q, load(k3 + i))
                 i &+= lanes
             }
-            var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum(), t3 = s3.sum()
+            var t0 = horizontalSum(s0), t1 = horizontalSum(s1), t2 = horizontalSum(s2), t3 = horizontalSum(s3)
             while i < depth {
                 t0 += query[i] * k0[i]; t1 += query[i] * k1[i]; t2 += query[i] * k2[i]; t3 += query[i] * k3[i]
                 i &+= 1

@@ -11,7 +11,7 @@ extension KernelSet {
             sums += result
             i &+= lanes
         }
-        var total = sums.sum()
+        var total = horizontalSum(sums)
         if i < count {
             var tail = Vector(repeating: 0)
             for lane in 0..<(count &- i) { tail[lane] = values[i &+ lane] - shift }
@@ -28,7 +28,9 @@ extension KernelSet {
     /// parts), Cephes' degree-5 polynomial for `e^r`, `2ⁿ` built from its exponent bits.
     @inline(__always)
     static func exponential(_ input: Vector) -> Vector {
-        let x = input.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
+        var x = input
+        x.replace(with: Vector(repeating: -87.3), where: x .< Vector(repeating: -87.3))
+        x.replace(with: Vector(repeating: 88.3), where: x .> Vector(repeating: 88.3))
         let roundingMagic = Vector(repeating: 12_582_912)  // 1.5 · 2²³
         let shifted = multiplyAdd(roundingMagic, x, Vector(repeating: 1.442_695_040_888_963_4))
         let n = shifted - roundingMagic

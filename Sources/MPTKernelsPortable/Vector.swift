@@ -3,12 +3,18 @@
 #if MPTKIT_AVX512
 typealias Vector = SIMD16<Float>
 typealias IntVector = SIMD16<Int32>
-typealias ByteVector = SIMD16<Int8>
 #else
 typealias Vector = SIMD8<Float>
 typealias IntVector = SIMD8<Int32>
-typealias ByteVector = SIMD8<Int8>
 #endif
+
+// Symbol hygiene: the three copies are linked into one binary, and a stdlib generic that the
+// optimizer leaves out of line (`SIMD.sum()`, `pointwiseMin`, SIMD conversions…) is emitted as
+// a shared (link-once) specialization that the linker keeps one copy of — possibly the AVX-512
+// one, called from portable code. So the kernels use only operations that always inline
+// (arithmetic, comparisons, loads, stores, the helpers below), plain loops that LLVM vectorizes
+// for the copy's CPU, and each copy is compiled with -O even in debug builds;
+// `KernelSymbolTests` checks that no copy defines a symbol outside its own module.
 
 /// `accumulator + a × b` lane-wise: one fused `vfmadd` per vector where the copy is compiled
 /// for a CPU with FMA (`MPTKIT_FMA`); multiply then add in the portable copy, where the fused
@@ -30,4 +36,12 @@ func load(_ pointer: UnsafePointer<Float>) -> Vector {
 @inline(__always)
 func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
+}
+
+/// The sum of the lanes (in lane order).
+@inline(__always)
+func horizontalSum(_ value: Vector) -> Float {
+    var total: Float = 0
+    for lane in 0..<Vector.scalarCount { total += value[lane] }
+    return total
 }
