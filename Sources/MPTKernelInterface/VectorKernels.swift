@@ -17,19 +17,29 @@ public protocol VectorKernels {
     /// rows laid out `[panel][i][panelWidth]`, zero-filling rows past the end.
     static func packPanels(_ a: UnsafePointer<Float>, lda: Int, rows: Int, depth: Int, into packed: UnsafeMutablePointer<Float>)
 
-    /// `C[p, o] (+)= Σᵢ A[p, i] · B[o, i]` for the output columns `columns` and all `rows` rows:
-    /// `C` is first set to `bias` (or 0), then the reduction runs in blocks of `reductionBlock`,
-    /// each `tileRows` columns × `panelWidth` rows at a time. `packed` is `packPanels`' output.
+    /// Output columns per group of the product: each group's sums over the whole reduction
+    /// accumulate in a `[column][row]` buffer before `C` is written.
+    static var columnGroup: Int { get }
+
+    /// `C[p, o] = bias[o] + Σᵢ A[p, i] · B[o, i]` for the output columns `columns` and all `rows`
+    /// rows: per group of `columnGroup` columns, the reduction in blocks of `reductionBlock`,
+    /// `tileRows` columns × `panelWidth` rows at a time (`tile`), then `storeTransposed`.
+    /// `packed` is `packPanels`' output.
     static func multiplyColumns(
         _ columns: Range<Int>, rows: Int, depth: Int, reductionBlock: Int, packed: UnsafePointer<Float>,
         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int)
 
-    /// The register tile: for `weightRows` (≤ `tileRows`) rows of `weights` (stride `ldb`) and
-    /// `positions` (≤ `panelWidth`) rows of one packed panel, adds `Σᵢ B[r, i] · A[p, i]` over
-    /// `i < depth` into `C[p, r]` (row stride `ldc`).
+    /// The register tile: for `weightRows` (≤ `tileRows`) rows of `weights` (stride `ldb`) and the
+    /// `panelWidth` rows of one packed panel, adds `Σᵢ B[r, i] · A[p, i]` over `i < depth` into
+    /// `sums[r · sumStride + p]` (all `panelWidth` positions: padding rows add zero).
     static func tile(
-        weightRows: Int, positions: Int, depth: Int, weights: UnsafePointer<Float>, ldb: Int,
-        panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int)
+        weightRows: Int, depth: Int, weights: UnsafePointer<Float>, ldb: Int, panel: UnsafePointer<Float>,
+        sums: UnsafeMutablePointer<Float>, sumStride: Int)
+
+    /// `C[p, j] = bias[j] + sums[j · sumStride + p]` (no bias: the sum) for `j < columns`, `p < rows`.
+    static func storeTransposed(
+        _ sums: UnsafePointer<Float>, sumStride: Int, columns: Int, rows: Int, bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int)
 
     /// `Σᵢ x[i] · y[i]` over `count` elements.
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float

@@ -23,45 +23,66 @@ extension KernelSet {
         }
     }
 
+    /// Column groups of `columnGroup`: for each, the sums of every reduction block accumulate
+    /// in a transposed buffer (`[column][row]`, vector stores only), then `storeTransposed`
+    /// writes `bias + sum` into `C` once — rather than adding each block's tile into the
+    /// strided rows of `C` (scalar stores 8–32 KB apart, which cost as much as the tile itself).
     public static func multiplyColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, reductionBlock: Int, packed: UnsafePointer<Float>,
         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        for row in 0..<rows {
-            let out = c + (row &* ldc &+ columnRange.lowerBound)
-            if let bias {
-                out.update(from: bias + columnRange.lowerBound, count: columnRange.count)
-            } else {
-                out.update(repeating: 0, count: columnRange.count)
-            }
-        }
         let width = panelWidth
-        var blockStart = 0
-        while blockStart < depth {
-            let blockDepth = min(reductionBlock, depth &- blockStart)
-            var column = columnRange.lowerBound
-            while column < columnRange.upperBound {
-                let tileColumns = min(tileRows, columnRange.upperBound &- column)
-                var panelStart = 0
-                while panelStart < rows {
-                    tile(
-                        weightRows: tileColumns, positions: min(width, rows &- panelStart), depth: blockDepth,
-                        weights: b + (column &* ldb &+ blockStart), ldb: ldb,
-                        panel: packed + (panelStart &* depth &+ blockStart &* width),
-                        c: c + (panelStart &* ldc &+ column), ldc: ldc)
-                    panelStart &+= width
+        let paddedRows = (rows &+ width &- 1) / width &* width
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: columnGroup &* paddedRows)
+        defer { sums.deallocate() }
+        var groupStart = columnRange.lowerBound
+        while groupStart < columnRange.upperBound {
+            let groupEnd = min(groupStart &+ columnGroup, columnRange.upperBound)
+            sums.update(repeating: 0, count: (groupEnd &- groupStart) &* paddedRows)
+            var blockStart = 0
+            while blockStart < depth {
+                let blockDepth = min(reductionBlock, depth &- blockStart)
+                var column = groupStart
+                while column < groupEnd {
+                    let tileColumns = min(tileRows, groupEnd &- column)
+                    var panelStart = 0
+                    while panelStart < rows {
+                        tile(
+                            weightRows: tileColumns, depth: blockDepth, weights: b + (column &* ldb &+ blockStart), ldb: ldb,
+                            panel: packed + (panelStart &* depth &+ blockStart &* width),
+                            sums: sums + ((column &- groupStart) &* paddedRows &+ panelStart), sumStride: paddedRows)
+                        panelStart &+= width
+                    }
+                    column &+= tileColumns
                 }
-                column &+= tileColumns
+                blockStart &+= blockDepth
             }
-            blockStart &+= blockDepth
+            storeTransposed(
+                sums, sumStride: paddedRows, columns: groupEnd &- groupStart, rows: rows,
+                bias: bias.map { $0 + groupStart }, c: c + groupStart, ldc: ldc)
+            groupStart = groupEnd
         }
     }
 
-    /// Missing weight rows re-read the first row and are not stored; missing positions are zero
-    /// in the panel and not stored.
+    public static func storeTransposed(
+        _ sums: UnsafePointer<Float>, sumStride: Int, columns: Int, rows: Int, bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        for row in 0..<rows {
+            let out = c + row &* ldc
+            if let bias {
+                for column in 0..<columns { out[column] = bias[column] + sums[column &* sumStride &+ row] }
+            } else {
+                for column in 0..<columns { out[column] = sums[column &* sumStride &+ row] }
+            }
+        }
+    }
+
+    /// Missing weight rows re-read the first row and are not stored. All `panelWidth` sums of a
+    /// column are added (positions past the activations are zero in the panel).
     public static func tile(
-        weightRows: Int, positions: Int, depth: Int, weights: UnsafePointer<Float>, ldb: Int,
-        panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+        weightRows: Int, depth: Int, weights: UnsafePointer<Float>, ldb: Int, panel: UnsafePointer<Float>,
+        sums: UnsafeMutablePointer<Float>, sumStride: Int
     ) {
         let lanes = Vector.scalarCount
         let w0 = weights
@@ -90,33 +111,19 @@ extension KernelSet {
             c50 = multiplyAdd(c50, b5, x0); c51 = multiplyAdd(c51, b5, x1)
             p += step
         }
-        addTransposed(c00, c01, column: 0, of: weightRows, positions: positions, into: c, ldc: ldc)
-        addTransposed(c10, c11, column: 1, of: weightRows, positions: positions, into: c, ldc: ldc)
-        addTransposed(c20, c21, column: 2, of: weightRows, positions: positions, into: c, ldc: ldc)
-        addTransposed(c30, c31, column: 3, of: weightRows, positions: positions, into: c, ldc: ldc)
-        addTransposed(c40, c41, column: 4, of: weightRows, positions: positions, into: c, ldc: ldc)
-        addTransposed(c50, c51, column: 5, of: weightRows, positions: positions, into: c, ldc: ldc)
+        accumulate(c00, c01, into: sums)
+        if weightRows > 1 { accumulate(c10, c11, into: sums + sumStride) }
+        if weightRows > 2 { accumulate(c20, c21, into: sums + 2 &* sumStride) }
+        if weightRows > 3 { accumulate(c30, c31, into: sums + 3 &* sumStride) }
+        if weightRows > 4 { accumulate(c40, c41, into: sums + 4 &* sumStride) }
+        if weightRows > 5 { accumulate(c50, c51, into: sums + 5 &* sumStride) }
     }
 
-    /// Adds the `2 · lanes` position sums of one output column into `C[p, column]` (when that
-    /// column exists).
+    /// Adds one column's `2 · lanes` position sums into its contiguous accumulators.
     @inline(__always)
-    static func addTransposed(
-        _ low: Vector, _ high: Vector, column: Int, of columns: Int, positions: Int,
-        into c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        guard column < columns else { return }
+    static func accumulate(_ low: Vector, _ high: Vector, into sums: UnsafeMutablePointer<Float>) {
         let lanes = Vector.scalarCount
-        let target = c + column
-        if positions == 2 &* lanes {
-            for lane in 0..<lanes {
-                target[lane &* ldc] += low[lane]
-                target[(lane &+ lanes) &* ldc] += high[lane]
-            }
-        } else {
-            for lane in 0..<positions {
-                target[lane &* ldc] += lane < lanes ? low[lane] : high[lane &- lanes]
-            }
-        }
+        store(load(sums) + low, sums)
+        store(load(sums + lanes) + high, sums + lanes)
     }
 }

@@ -7,4 +7,5 @@ public enum KernelSet: VectorKernels {
     public static var vectorWidth: Int { Vector.scalarCount }
     public static var tileRows: Int { 6 }
     public static var panelWidth: Int { 2 * Vector.scalarCount }
+    public static var columnGroup: Int { 96 }
 }

@@ -72,47 +72,51 @@ extension MatrixMultiply {
         return reductionBlock % unit == 0 ? reductionBlock : (reductionBlock / unit + 1) * unit
     }
 
-    /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first.
+    /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first (the same
+    /// groups, blocks, tiles and final `storeTransposed`, so the sums are the float kernel's).
     static func decodedColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, blockDepth: Int, packed: UnsafePointer<Float>, b: StoredMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
         scratch: DecodeScratch, slot: Int, checkFinite: Bool, level: KernelLevel
     ) {
         let kernels = level.kernels
-        let panelWidth = kernels.panelWidth
-        for row in 0..<rows {
-            let out = c + row * ldc + columnRange.lowerBound
-            if let bias {
-                out.update(from: bias + columnRange.lowerBound, count: columnRange.count)
-            } else {
-                out.update(repeating: 0, count: columnRange.count)
-            }
-        }
+        let panelWidth = kernels.panelWidth, group = kernels.columnGroup
+        let paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: group * paddedRows)
+        defer { sums.deallocate() }
         let panel = scratch.panel(slot)
-        var blockStart = 0
-        while blockStart < depth {
-            let width = min(blockDepth, depth - blockStart)
-            let segment = blockStart..<(blockStart + width)
-            var column = columnRange.lowerBound
-            while column < columnRange.upperBound {
-                let tileColumns = min(tileRows, columnRange.upperBound - column)
-                for r in 0..<tileColumns {
-                    let target = panel + r * width
-                    b.decode(row: column + r, columns: segment, into: target, kernel: .simd, level: level)
-                    if checkFinite { scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot) }
+        var groupStart = columnRange.lowerBound
+        while groupStart < columnRange.upperBound {
+            let groupEnd = min(groupStart + group, columnRange.upperBound)
+            sums.update(repeating: 0, count: (groupEnd - groupStart) * paddedRows)
+            var blockStart = 0
+            while blockStart < depth {
+                let width = min(blockDepth, depth - blockStart)
+                let segment = blockStart..<(blockStart + width)
+                var column = groupStart
+                while column < groupEnd {
+                    let tileColumns = min(tileRows, groupEnd - column)
+                    for r in 0..<tileColumns {
+                        let target = panel + r * width
+                        b.decode(row: column + r, columns: segment, into: target, kernel: .simd, level: level)
+                        if checkFinite { scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot) }
+                    }
+                    var panelStart = 0
+                    while panelStart < rows {
+                        kernels.tile(
+                            weightRows: tileColumns, depth: width, weights: panel, ldb: width,
+                            panel: packed + panelStart * depth + blockStart * panelWidth,
+                            sums: sums + (column - groupStart) * paddedRows + panelStart, sumStride: paddedRows)
+                        panelStart += panelWidth
+                    }
+                    column += tileColumns
                 }
-                var panelStart = 0
-                while panelStart < rows {
-                    kernels.tile(
-                        weightRows: tileColumns, positions: min(panelWidth, rows - panelStart), depth: width,
-                        weights: panel, ldb: width,
-                        panel: packed + panelStart * depth + blockStart * panelWidth,
-                        c: c + panelStart * ldc + column, ldc: ldc)
-                    panelStart += panelWidth
-                }
-                column += tileColumns
+                blockStart += width
             }
-            blockStart += width
+            kernels.storeTransposed(
+                sums, sumStride: paddedRows, columns: groupEnd - groupStart, rows: rows,
+                bias: bias.map { $0 + groupStart }, c: c + groupStart, ldc: ldc)
+            groupStart = groupEnd
         }
     }
 
