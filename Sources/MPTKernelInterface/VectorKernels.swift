@@ -20,10 +20,14 @@ public protocol VectorKernels {
     /// Output columns per group of the product: each group's sums over the whole reduction
     /// accumulate in a `[column][row]` buffer before `C` is written.
     static var columnGroup: Int { get }
+    /// Activation rows per group within a reduction block (a multiple of `panelWidth`): the
+    /// packed panels of one group (rowGroup × reductionBlock floats) stay in L2.
+    static var rowGroup: Int { get }
 
     /// `C[p, o] = bias[o] + Σᵢ A[p, i] · B[o, i]` for the output columns `columns` and all `rows`
-    /// rows: per group of `columnGroup` columns, the reduction in blocks of `reductionBlock`,
-    /// `tileRows` columns × `panelWidth` rows at a time (`tile`), then `storeTransposed`.
+    /// rows: per group of `columnGroup` columns, the reduction in blocks of `reductionBlock`, rows
+    /// in groups of `rowGroup`, `tileRows` columns × `panelWidth` rows at a time (`tile`), then
+    /// `storeTransposed`.
     /// `packed` is `packPanels`' output.
     static func multiplyColumns(
         _ columns: Range<Int>, rows: Int, depth: Int, reductionBlock: Int, packed: UnsafePointer<Float>,

@@ -27,6 +27,8 @@ extension KernelSet {
     /// in a transposed buffer (`[column][row]`, vector stores only), then `storeTransposed`
     /// writes `bias + sum` into `C` once — rather than adding each block's tile into the
     /// strided rows of `C` (scalar stores 8–32 KB apart, which cost as much as the tile itself).
+    /// Within a block, rows go in groups of `rowGroup` so the packed panels a column tile sweeps
+    /// stay in L2 for long sequences.
     public static func multiplyColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, reductionBlock: Int, packed: UnsafePointer<Float>,
         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -42,18 +44,23 @@ extension KernelSet {
             var blockStart = 0
             while blockStart < depth {
                 let blockDepth = min(reductionBlock, depth &- blockStart)
-                var column = groupStart
-                while column < groupEnd {
-                    let tileColumns = min(tileRows, groupEnd &- column)
-                    var panelStart = 0
-                    while panelStart < rows {
-                        tile(
-                            weightRows: tileColumns, depth: blockDepth, weights: b + (column &* ldb &+ blockStart), ldb: ldb,
-                            panel: packed + (panelStart &* depth &+ blockStart &* width),
-                            sums: sums + ((column &- groupStart) &* paddedRows &+ panelStart), sumStride: paddedRows)
-                        panelStart &+= width
+                var rowStart = 0
+                while rowStart < rows {
+                    let rowEnd = min(rows, rowStart &+ rowGroup)
+                    var column = groupStart
+                    while column < groupEnd {
+                        let tileColumns = min(tileRows, groupEnd &- column)
+                        var panelStart = rowStart
+                        while panelStart < rowEnd {
+                            tile(
+                                weightRows: tileColumns, depth: blockDepth, weights: b + (column &* ldb &+ blockStart), ldb: ldb,
+                                panel: packed + (panelStart &* depth &+ blockStart &* width),
+                                sums: sums + ((column &- groupStart) &* paddedRows &+ panelStart), sumStride: paddedRows)
+                            panelStart &+= width
+                        }
+                        column &+= tileColumns
                     }
-                    column &+= tileColumns
+                    rowStart = rowEnd
                 }
                 blockStart &+= blockDepth
             }

@@ -8,4 +8,5 @@ public enum KernelSet: VectorKernels {
     public static var tileRows: Int { 6 }
     public static var panelWidth: Int { 2 * Vector.scalarCount }
     public static var columnGroup: Int { 96 }
+    public static var rowGroup: Int { 128 }
 }

@@ -70,8 +70,9 @@ struct KernelDispatchTests {
     }
 
     /// Every level this machine runs, product vs the scalar twin, on shapes around the panel
-    /// (16 or 32 rows), tile (6) and reduction block (512) edges, and the few-rows path.
-    @Test(arguments: [(1, 7, 9), (3, 13, 70), (17, 13, 600), (33, 50, 1030), (40, 31, 64)])
+    /// (16 or 32 rows), tile (6), column group (96), row group (128) and reduction block (512)
+    /// edges, and the few-rows path.
+    @Test(arguments: [(1, 7, 9), (3, 13, 70), (17, 13, 600), (33, 50, 1030), (40, 31, 64), (150, 101, 40)])
     func productEveryLevel(shape: (Int, Int, Int)) throws {
         let (rows, columns, depth) = shape
         let a = noise(rows * depth, seed: 11), b = noise(columns * depth, seed: 12), bias = noise(columns, seed: 13)

@@ -73,7 +73,8 @@ extension MatrixMultiply {
     }
 
     /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first (the same
-    /// groups, blocks, tiles and final `storeTransposed`, so the sums are the float kernel's).
+    /// column groups, blocks, row groups, tiles and final `storeTransposed`, so the sums are the
+    /// float kernel's bit for bit).
     static func decodedColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, blockDepth: Int, packed: UnsafePointer<Float>, b: StoredMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -93,23 +94,30 @@ extension MatrixMultiply {
             while blockStart < depth {
                 let width = min(blockDepth, depth - blockStart)
                 let segment = blockStart..<(blockStart + width)
-                var column = groupStart
-                while column < groupEnd {
-                    let tileColumns = min(tileRows, groupEnd - column)
-                    for r in 0..<tileColumns {
-                        let target = panel + r * width
-                        b.decode(row: column + r, columns: segment, into: target, kernel: .simd, level: level)
-                        if checkFinite { scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot) }
+                var rowStart = 0
+                while rowStart < rows {
+                    let rowEnd = min(rows, rowStart + kernels.rowGroup)
+                    var column = groupStart
+                    while column < groupEnd {
+                        let tileColumns = min(tileRows, groupEnd - column)
+                        for r in 0..<tileColumns {  // decoded again per row group: long sequences only
+                            let target = panel + r * width
+                            b.decode(row: column + r, columns: segment, into: target, kernel: .simd, level: level)
+                            if checkFinite && rowStart == 0 {
+                                scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot)
+                            }
+                        }
+                        var panelStart = rowStart
+                        while panelStart < rowEnd {
+                            kernels.tile(
+                                weightRows: tileColumns, depth: width, weights: panel, ldb: width,
+                                panel: packed + panelStart * depth + blockStart * panelWidth,
+                                sums: sums + (column - groupStart) * paddedRows + panelStart, sumStride: paddedRows)
+                            panelStart += panelWidth
+                        }
+                        column += tileColumns
                     }
-                    var panelStart = 0
-                    while panelStart < rows {
-                        kernels.tile(
-                            weightRows: tileColumns, depth: width, weights: panel, ldb: width,
-                            panel: packed + panelStart * depth + blockStart * panelWidth,
-                            sums: sums + (column - groupStart) * paddedRows + panelStart, sumStride: paddedRows)
-                        panelStart += panelWidth
-                    }
-                    column += tileColumns
+                    rowStart = rowEnd
                 }
                 blockStart += width
             }
