@@ -1,7 +1,6 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-
 /// CPU flags: only the kernel copies get them. `MPTKernelsPortable` holds the hot loops (matrix
 /// tile, dot products, stored-format row decoders) written once; `MPTKernelsAVX2` and
 /// `MPTKernelsAVX512` are the same files (symlinks) compiled for Haswell (AVX2, FMA, F16C) and
@@ -10,7 +9,8 @@ import PackageDescription
 /// binary runs on any x86-64: `MPTCore.KernelLevel` picks the copy the CPU and OS can execute
 /// at run time (cpuid + XCR0), `MPTKIT_KERNELS=portable|avx2|avx512` forces one. The flags are
 /// applied in debug builds too, so the tests can run every level the machine supports. On a
-/// non-x86 host only the portable copy is built for the host's own CPU.
+/// non-x86 host the three copies are built alike for the host's CPU and only the portable one
+/// is ever selected. (`MPTKIT_PORTABLE=1` is gone: every release build is portable.)
 /// Each copy is optimized (`-O`) in debug builds too: unoptimized code leaves stdlib generics out
 /// of line as link-once symbols shared between the copies (see Sources/MPTKernelsPortable/Vector.swift).
 let optimized: SwiftSetting = .unsafeFlags(["-O"], .when(configuration: .debug))

@@ -5,15 +5,6 @@ import Testing
 @testable import MPTQuant
 @testable import MPTReference
 
-/// Deterministic pseudo-random floats in [-1, 1).
-private func noise(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed &* 6364136223846793005 &+ 1442695040888963407
-    return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(Int64(bitPattern: state >> 11) % 1_000_000) / 1_000_000
-    }
-}
-
 /// `|fast − slow| ≤ 1e-5 · magnitude` for every element (float summation order differs
 /// between the levels' vector widths and with FMA; 1e-5 of Σ|terms| bounds that).
 private func agrees(_ fast: [Float], _ slow: [Float], magnitudes: [Float]) -> Bool {
