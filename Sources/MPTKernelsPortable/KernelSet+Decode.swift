@@ -41,25 +41,32 @@ extension KernelSet {
     }
 
     public static func q8_0ToFloat(_ source: UnsafeRawPointer, blocks: Int, _ destination: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let input = source + block &* 34
-            let output = destination + block &* 32
-            let scale = blockScale(input)
-            let quants = (input + 2).assumingMemoryBound(to: Int8.self)
-            for index in 0..<32 { output[index] = Float(quants[index]) * scale }
+        forEachBlock(source, blocks: blocks, bytes: 34, destination) { quants, scale, output in
+            let values = quants.assumingMemoryBound(to: Int8.self)
+            for index in 0..<32 { output[index] = Float(values[index]) * scale }
         }
     }
 
     public static func q4_0ToFloat(_ source: UnsafeRawPointer, blocks: Int, _ destination: UnsafeMutablePointer<Float>) {
-        for block in 0..<blocks {
-            let input = source + block &* 18
-            let output = destination + block &* 32
-            let scale = blockScale(input)
-            let bytes = (input + 2).assumingMemoryBound(to: UInt8.self)
+        forEachBlock(source, blocks: blocks, bytes: 18, destination) { quants, scale, output in
+            let nibbles = quants.assumingMemoryBound(to: UInt8.self)
             for index in 0..<16 {
-                output[index] = Float(Int32(bytes[index] & 0x0F) &- 8) * scale
-                output[index &+ 16] = Float(Int32(bytes[index] &>> 4) &- 8) * scale
+                output[index] = Float(Int32(nibbles[index] & 0x0F) &- 8) * scale
+                output[index &+ 16] = Float(Int32(nibbles[index] &>> 4) &- 8) * scale
             }
+        }
+    }
+
+    /// Runs `body` on each 32-value ggml block of `bytes` bytes (f16 scale first): its quants,
+    /// its scale and its 32 output floats.
+    @inline(__always)
+    static func forEachBlock(
+        _ source: UnsafeRawPointer, blocks: Int, bytes: Int, _ destination: UnsafeMutablePointer<Float>,
+        _ body: (UnsafeRawPointer, Float, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        for block in 0..<blocks {
+            let input = source + block &* bytes
+            body(input + 2, blockScale(input), destination + block &* 32)
         }
     }
 }

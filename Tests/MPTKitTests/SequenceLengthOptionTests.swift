@@ -54,18 +54,6 @@ struct SequenceLengthOptionTests {
     }
 
     private func runVerify(_ model: String, environment: [String: String]) throws -> ToolRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.executable("mpt-verify"))
-        process.arguments = [model, "--tokens", "1,2,3", "--threads", "1"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ToolRun(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                       standardError: String(decoding: errData, as: UTF8.self))
+        try runTool("mpt-verify", [model, "--tokens", "1,2,3", "--threads", "1"], environment: environment)
     }
 }
