@@ -1,17 +1,30 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-import Foundation
-
-/// Release builds target Haswell (AVX2, FMA, F16C) so SIMD FMA and f16 conversion compile to
-/// instructions instead of library calls, and define `MPTKIT_FMA` so kernels use fused
-/// multiply-add. Debug builds (and `MPTKIT_PORTABLE=1` release builds) stay portable x86-64;
-/// every kernel has a portable path, exercised by the test suite.
-let portable = ProcessInfo.processInfo.environment["MPTKIT_PORTABLE"] == "1"
-let kernelSettings: [SwiftSetting] = portable ? [] : [
-    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux], configuration: .release)),
-    .define("MPTKIT_FMA", .when(platforms: [.linux], configuration: .release)),
+/// CPU flags: only the kernel copies get them. `MPTKernelsPortable` holds the hot loops (matrix
+/// tile, dot products, stored-format row decoders) written once; `MPTKernelsAVX2` and
+/// `MPTKernelsAVX512` are the same files (symlinks) compiled for Haswell (AVX2, FMA, F16C) and
+/// Skylake-AVX512, with `MPTKIT_FMA` for fused multiply-add (and `MPTKIT_AVX512` for 16-lane
+/// vectors). Every other target, in every configuration, is portable x86-64, so one release
+/// binary runs on any x86-64: `MPTCore.KernelLevel` picks the copy the CPU and OS can execute
+/// at run time (cpuid + XCR0), `MPTKIT_KERNELS=portable|avx2|avx512` forces one. The flags are
+/// applied in debug builds too, so the tests can run every level the machine supports. On a
+/// non-x86 host the three copies are built alike for the host's CPU and only the portable one
+/// is ever selected. (`MPTKIT_PORTABLE=1` is gone: every release build is portable.)
+/// Each copy is optimized (`-O`) in debug builds too: unoptimized code leaves stdlib generics out
+/// of line as link-once symbols shared between the copies (see Sources/MPTKernelsPortable/Vector.swift).
+let optimized: SwiftSetting = .unsafeFlags(["-O"], .when(configuration: .debug))
+#if arch(x86_64)
+let portableFlags: [SwiftSetting] = [optimized]
+let avx2Flags: [SwiftSetting] = [optimized, .unsafeFlags(["-target-cpu", "haswell"]), .define("MPTKIT_FMA")]
+let avx512Flags: [SwiftSetting] = [
+    optimized, .unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("MPTKIT_FMA"), .define("MPTKIT_AVX512"),
 ]
+#else
+let portableFlags: [SwiftSetting] = [optimized]
+let avx2Flags: [SwiftSetting] = [optimized]
+let avx512Flags: [SwiftSetting] = [optimized]
+#endif
 
 let package = Package(
     name: "MPTKit",
@@ -31,8 +44,18 @@ let package = Package(
         // Raw pointers: MPTCore owns them (mmap'd storage, byte cursor, SendablePointer, the
         // parallel helpers); MPTFormats may read mapped bytes through ByteStorage; MPTQuant and
         // MPTReference use them only inside kernels, behind checked sizes. Nothing above uses them.
-        // Layer 1: bytes, dtypes, shapes, mmap, the one parallel toolkit, KernelVariant.
-        .target(name: "MPTCore", swiftSettings: kernelSettings),
+        // Layer 0: the SIMD kernels, raw pointers only, no MPTKit types. The protocol every copy
+        // conforms to, the copies (one source, three CPU levels), and cpuid/xgetbv in C.
+        .target(name: "MPTKernelInterface"),
+        .target(name: "MPTKernelsPortable", dependencies: ["MPTKernelInterface"], swiftSettings: portableFlags),
+        .target(name: "MPTKernelsAVX2", dependencies: ["MPTKernelInterface"], swiftSettings: avx2Flags),
+        .target(name: "MPTKernelsAVX512", dependencies: ["MPTKernelInterface"], swiftSettings: avx512Flags),
+        .target(name: "CMPTCPUFeatures"),
+        // Layer 1: bytes, dtypes, shapes, mmap, the one parallel toolkit, KernelVariant, and the
+        // run-time choice of kernel copy (KernelLevel).
+        .target(name: "MPTCore", dependencies: [
+            "CMPTCPUFeatures", "MPTKernelInterface", "MPTKernelsPortable", "MPTKernelsAVX2", "MPTKernelsAVX512",
+        ]),
         // zlib for deflated zip entries.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: on-disk formats, no MPT knowledge.
@@ -42,9 +65,9 @@ let package = Package(
         // Layer 4: MPT config + canonical names + shape validation.
         .target(name: "MPTGraph", dependencies: ["MPTCore", "MPTFormats"]),
         // Layer 5: quantizers.
-        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph"], swiftSettings: kernelSettings),
+        .target(name: "MPTQuant", dependencies: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTKernelInterface"]),
         // Layer 6: forward pass + parity metrics.
-        .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant"], swiftSettings: kernelSettings),
+        .target(name: "MPTReference", dependencies: ["MPTCore", "MPTFormats", "MPTGraph", "MPTQuant", "MPTKernelInterface"]),
         // Shared CLI plumbing (argument groups, error reporting, exit codes).
         .target(name: "MPTCLI", dependencies: [
             "MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference",
@@ -60,6 +83,7 @@ let package = Package(
         .executableTarget(name: "mpt-test-child", path: "Tests/ChildLauncher"),
         .testTarget(name: "MPTKitTests", dependencies: [
             "MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference", "MPTCLI",
+            "MPTKernelInterface",
         ]),
     ]
 )

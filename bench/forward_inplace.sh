@@ -7,6 +7,12 @@
 # prompt pass of the same length (whole process) for the ratio. Not run in CI.
 #   bash bench/forward_inplace.sh                 # 128 tokens, 2 rounds
 #   ROUNDS=3 TOKENS_N=8 bash bench/forward_inplace.sh
+#   SKIP_BASE=1 TOKENS_N=2048 bash bench/forward_inplace.sh   # past the 128 ids of tokens128.json:
+#                                                              # deterministic ids (i·7919 mod 50000)
+#   SKIP_BASE=1 GENERATE_N=16 bash bench/forward_inplace.sh   # also greedy generation of 16 tokens
+#     after an 8-token prompt: mpt-generate vs llama-bench -p 0 -n 16 on $GGUF_GEN (an F16 GGUF when
+#     given, else the F32 one); tokens/s from the whole process (ours) and llama-bench's own tg rate.
+# KERNELS=portable|avx2|avx512 sets MPTKIT_KERNELS for our side (default: the best the CPU runs).
 # Prints one JSON line per run ({side, tokens, seconds, user, sys, peak_rss_mb}) into
 # bench-out/forward_inplace.jsonl and a summary table (best of the rounds, and the ratios).
 set -euo pipefail
@@ -19,18 +25,29 @@ BASE_REF=${BASE_REF:-main}
 BASE_DIR=${BASE_DIR:-/tmp/mptkit-base}
 LLAMA_BIN=${LLAMA_BIN:-/work/llama-tools/bin}
 GGUF_F32=${GGUF_F32:-$OUT/mpt1b-f32.gguf}
+GGUF_GEN=${GGUF_GEN:-$GGUF_F32}
+GENERATE_N=${GENERATE_N:-0}
+SKIP_BASE=${SKIP_BASE:-0}
+[ -n "${KERNELS:-}" ] && export MPTKIT_KERNELS=$KERNELS
 RESULTS=$OUT/forward_inplace.jsonl
 [ -f "$MODEL/model.safetensors" ] || { echo "no $MODEL: run python3 bench/make_mpt1b.py --only bf16" >&2; exit 1; }
 
-if [ ! -x "$BASE_DIR/.build/release/mpt-verify" ]; then
+if [ "$SKIP_BASE" != 1 ] && [ ! -x "$BASE_DIR/.build/release/mpt-verify" ]; then
   rm -rf "$BASE_DIR" && mkdir -p "$BASE_DIR"
   git archive "$(git rev-parse "$BASE_REF")" | tar -x -C "$BASE_DIR"
-  (cd "$BASE_DIR" && swift build -c release --product mpt-verify >/dev/null)
+  (cd "$BASE_DIR" && swift build -c release --product mpt-verify >/dev/null
+[ "$GENERATE_N" -gt 0 ] && swift build -c release --product mpt-generate >/dev/null)
 fi
 swift build -c release --product mpt-verify >/dev/null
+[ "$GENERATE_N" -gt 0 ] && swift build -c release --product mpt-generate >/dev/null
 BASE=$BASE_DIR/.build/release/mpt-verify
 OURS=.build/release/mpt-verify
-TOKENS=$(python3 -c "import json; print(','.join(map(str, json.load(open('bench/tokens128.json'))[:$TOKENS_N])))")
+TOKENS=$(python3 -c "
+import json
+ids = json.load(open('bench/tokens128.json'))
+n = $TOKENS_N
+print(','.join(map(str, ids[:n] if n <= len(ids) else [i * 7919 % 50000 for i in range(n)])))")
+PROMPT8=$(python3 -c "import json; print(','.join(map(str, json.load(open('bench/tokens128.json'))[:8])))")
 : > "$RESULTS"
 
 # measure SIDE command...: whole-process wall, user, sys seconds and peak RSS (GNU time).
@@ -46,16 +63,22 @@ measure() {
 cat "$MODEL/model.safetensors" > /dev/null  # page cache warm for both sides
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
-  measure base "$BASE" "$MODEL" --tokens "$TOKENS" --threads 2
+  [ "$SKIP_BASE" != 1 ] && measure base "$BASE" "$MODEL" --tokens "$TOKENS" --threads 2
   measure ours "$OURS" "$MODEL" --tokens "$TOKENS" --threads 2
   if [ -x "$LLAMA_BIN/llama-bench" ] && [ -f "$GGUF_F32" ]; then
     measure llama.cpp "$LLAMA_BIN/llama-bench" -m "$GGUF_F32" -p "$TOKENS_N" -n 0 -r 1 -t 2 --no-warmup -o json
   fi
+  if [ "$GENERATE_N" -gt 0 ]; then
+    measure ours-generate .build/release/mpt-generate "$MODEL" --tokens "$PROMPT8" --max-tokens "$GENERATE_N" --ignore-eos --threads 2
+    if [ -x "$LLAMA_BIN/llama-bench" ] && [ -f "$GGUF_GEN" ]; then
+      measure llama.cpp-generate "$LLAMA_BIN/llama-bench" -m "$GGUF_GEN" -p 0 -n "$GENERATE_N" -r 1 -t 2 --no-warmup -o json
+    fi
+  fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$RESULTS" <<'PY'
-import json, sys
+GENERATE_N=$GENERATE_N python3 - "$RESULTS" <<'PY'
+import json, os, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 best = {}
 for r in rows:
@@ -76,4 +99,11 @@ if "llama.cpp" in best and "ours" in best:
         print(f"llama.cpp prompt pass alone (last run): {runs[0]['avg_ns'] / 1e9:.2f} s")
     except Exception as error:  # noqa: BLE001 - the summary is best effort
         print(f"(no llama-bench JSON: {error})")
+if "ours-generate" in best:
+    try:
+        runs = json.load(open("bench-out/forward_inplace.llama.cpp-generate.out"))
+        print(f"generation: llama.cpp {runs[0]['avg_ts']:.2f} tok/s (llama-bench tg, {runs[0].get('type_k', '')} model {runs[0].get('model_type', '')}); "
+              f"ours whole process incl. load and 8-token prefill: {int(os.environ['GENERATE_N']) / best['ours-generate']['seconds']:.2f} tok/s")
+    except Exception as error:  # noqa: BLE001 - the summary is best effort
+        print(f"(no llama-bench generation JSON: {error})")
 PY

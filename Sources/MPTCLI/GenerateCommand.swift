@@ -50,6 +50,8 @@ public struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var sequenceLength: SequenceLengthOption
+
     public init() {}
 
     private var threads: Int { threading.threads }
@@ -68,7 +70,7 @@ public struct GenerateCommand: ParsableCommand {
 
     public func run() throws {
         try runReportingErrors(tool: "mpt-generate") {
-            let loaded = try ModelLoading.model(at: model)
+            let loaded = try sequenceLength.apply(to: ModelLoading.model(at: model), path: model)
             let config = loaded.config
             let tokenizerPath = try tokenizer.map(TokenizerLoading.tokenizerPath(for:)) ?? loaded.checkpoint.tokenizerPath
             let modelTokenizer = try tokenizerPath.map(ModelTokenizer.init(path:))

@@ -85,6 +85,8 @@ public struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var sequenceLength: SequenceLengthOption
+
     @OptionGroup var output: JSONOutputOption
 
     @OptionGroup var quiet: QuietOption
@@ -118,8 +120,8 @@ public struct VerifyCommand: ParsableCommand {
 
     private func verify() throws -> Bool {
         if isScoring { return try score() }
-        let referenceModel = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
-        let candidateModel = try candidate.map { try ModelLoading.model(at: $0) }
+        let referenceModel = try sequenceLength.apply(to: ModelLoading.model(at: reference, mergingLoRA: mergeLora), path: reference)
+        let candidateModel = try candidate.map { try sequenceLength.apply(to: ModelLoading.model(at: $0), path: $0) }
         let config = referenceModel.config
         if let candidateModel, candidateModel.config.vocabSize != config.vocabSize {
             throw FileError(path: candidate ?? "", underlying: VerifyFailure.vocabularyMismatch(candidate: candidateModel.config.vocabSize, reference: config.vocabSize))

@@ -81,33 +81,20 @@ public enum HalfConversion {
 
     /// Converts binary16 bit patterns to `Float`. `source` and `destination` must have equal counts.
     ///
-    /// A branch-free integer loop (the `floatFromF16` lane steps per element) that LLVM vectorizes;
-    /// a SIMD8 version compiled to calls per vector. The scalar twin is `floatFromF16Scalar`.
+    /// The active `KernelLevel`'s `f16ToFloat` (a branch-free integer loop, vectorized for the
+    /// CPU). The scalar twin is `floatFromF16Scalar`.
     public static func convertF16ToFloat(_ source: UnsafeBufferPointer<UInt16>, into destination: UnsafeMutableBufferPointer<Float>) {
         let count = min(source.count, destination.count)
         guard count > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
-        let shiftedExponent: UInt32 = 0x7C00 << 13
-        let magic = Float(bitPattern: 113 << 23)
-        for index in 0..<count {
-            let half = UInt32(src[index])
-            let unbiased = (half & 0x7FFF) &<< 13
-            let exponent = unbiased & shiftedExponent
-            let rebiased = unbiased &+ ((127 - 15) << 23)
-            let normal = exponent == shiftedExponent ? rebiased &+ ((128 - 16) << 23) : rebiased
-            let renormalized = (Float(bitPattern: rebiased &+ (1 << 23)) - magic).bitPattern
-            let magnitude = exponent == 0 ? renormalized : normal
-            dst[index] = Float(bitPattern: magnitude | ((half & 0x8000) &<< 16))
-        }
+        KernelLevel.kernels.f16ToFloat(src, dst, count: count)
     }
 
-    /// Converts bfloat16 bit patterns to `Float`: a per-element shift loop that LLVM vectorizes
-    /// (a SIMD8 version compiled to calls per vector). The scalar twin is `floatFromBF16Scalar`.
+    /// Converts bfloat16 bit patterns to `Float` with the active `KernelLevel`'s `bf16ToFloat`
+    /// (a shift loop, vectorized for the CPU). The scalar twin is `floatFromBF16Scalar`.
     public static func convertBF16ToFloat(_ source: UnsafeBufferPointer<UInt16>, into destination: UnsafeMutableBufferPointer<Float>) {
         let count = min(source.count, destination.count)
         guard count > 0, let src = source.baseAddress, let dst = destination.baseAddress else { return }
-        for index in 0..<count {
-            dst[index] = Float(bitPattern: UInt32(src[index]) &<< 16)
-        }
+        KernelLevel.kernels.bf16ToFloat(src, dst, count: count)
     }
 
     /// Converts `Float` to binary16 bits (round-to-nearest-even). Returns how many results are ±inf

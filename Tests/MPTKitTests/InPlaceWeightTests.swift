@@ -6,15 +6,6 @@ import MPTGraph
 @testable import MPTReference
 import Testing
 
-/// Deterministic pseudo-random floats in [-1, 1).
-private func noise(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed &* 6364136223846793005 &+ 1442695040888963407
-    return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(Int64(bitPattern: state >> 11) % 1_000_000) / 1_000_000
-    }
-}
-
 /// Weights read in place (`StoredMatrix` + the decoding kernels) against decoding the whole
 /// tensor (`Dequantizer.floats`) and multiplying it with the float kernel, for every stored
 /// encoding the forward pass reads. The decoding kernel sums in the float kernel's order, so the

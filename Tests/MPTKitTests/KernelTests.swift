@@ -1,8 +1,8 @@
 import Testing
 @testable import MPTReference
 
-/// Deterministic pseudo-random floats in [-1, 1).
-private func noise(_ count: Int, seed: UInt64) -> [Float] {
+/// Deterministic pseudo-random floats in [-1, 1) (shared by the kernel test files).
+func noise(_ count: Int, seed: UInt64) -> [Float] {
     var state = seed &* 6364136223846793005 &+ 1442695040888963407
     return (0..<count).map { _ in
         state = state &* 6364136223846793005 &+ 1442695040888963407

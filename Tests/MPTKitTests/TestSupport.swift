@@ -42,11 +42,12 @@ struct ToolRun {
     var standardError: String
 }
 
-/// Runs a built tool with arguments and captures its output.
-func runTool(_ name: String, _ arguments: [String]) throws -> ToolRun {
+/// Runs a built tool with arguments (and extra environment variables) and captures its output.
+func runTool(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ToolRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: TestPaths.executable(name))
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

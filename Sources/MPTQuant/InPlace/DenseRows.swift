@@ -1,21 +1,25 @@
 import MPTCore
 
 /// Row segments of dense f16 / bf16 / unaligned f32 storage as `Float`, with the conversions of
-/// `TensorView.floats()` (bulk SIMD-friendly loops; `.scalar` takes the per-element twins).
+/// `TensorView.floats()`: `.simd` with the level's `VectorKernels` (aligned 16-bit elements),
+/// `.scalar` with the per-element twins.
 enum DenseRows {
     /// Decodes `count` elements from element index `first` of `bytes` (little-endian `dtype`).
     static func decode(
         _ bytes: UnsafePointer<UInt8>, dtype: DType, first: Int, count: Int, into destination: UnsafeMutablePointer<Float>,
-        kernel: KernelVariant
+        kernel: KernelVariant, level: KernelLevel
     ) {
         let raw = UnsafeRawPointer(bytes)
         switch dtype {
         case .f16, .bf16:
             let start = raw + first &* 2
             if kernel == .simd, Int(bitPattern: start) % 2 == 0 {
-                let halves = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt16.self), count: count)
-                let output = UnsafeMutableBufferPointer(start: destination, count: count)
-                if dtype == .f16 { HalfConversion.convertF16ToFloat(halves, into: output) } else { HalfConversion.convertBF16ToFloat(halves, into: output) }
+                let halves = start.assumingMemoryBound(to: UInt16.self)
+                if dtype == .f16 {
+                    level.kernels.f16ToFloat(halves, destination, count: count)
+                } else {
+                    level.kernels.bf16ToFloat(halves, destination, count: count)
+                }
             } else {
                 for index in 0..<count {
                     let bits = UInt16(littleEndian: start.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self))

@@ -69,8 +69,12 @@ public struct StoredMatrix: Sendable {
 
     /// Decodes elements `columns` of `row` into `destination` (`columns.count` floats). `row` must
     /// be below `rows`, and the bounds of `columns` inside `0...self.columns` and multiples of
-    /// `granule` (or `self.columns`); callers (the kernels) guarantee it.
-    public func decode(row: Int, columns range: Range<Int>, into destination: UnsafeMutablePointer<Float>, kernel: KernelVariant = .simd) {
+    /// `granule` (or `self.columns`); callers (the kernels) guarantee it. `.simd` decodes with the
+    /// `VectorKernels` of `level` (a level this CPU supports), `.scalar` with the plain twins.
+    public func decode(
+        row: Int, columns range: Range<Int>, into destination: UnsafeMutablePointer<Float>, kernel: KernelVariant = .simd,
+        level: KernelLevel = .active
+    ) {
         guard !range.isEmpty else { return }
         let first = row &* columns &+ range.lowerBound
         switch layout {
@@ -79,13 +83,14 @@ public struct StoredMatrix: Sendable {
         case let .owned(values):
             destination.update(from: values.readOnly + first, count: range.count)
         case let .dense(bytes, dtype):
-            DenseRows.decode(bytes.readOnly, dtype: dtype, first: first, count: range.count, into: destination, kernel: kernel)
+            DenseRows.decode(bytes.readOnly, dtype: dtype, first: first, count: range.count, into: destination, kernel: kernel, level: level)
         case let .ggml(bytes, type, rowBytes):
-            GGMLRows.decode(bytes.readOnly + row &* rowBytes, type: type, columns: range, into: destination, kernel: kernel)
+            GGMLRows.decode(bytes.readOnly + row &* rowBytes, type: type, columns: range, into: destination, kernel: kernel, level: level)
         case let .nf4(layout):
             layout.decode(first: first, count: range.count, into: destination, kernel: kernel)
         case let .int8(codes, scales):
-            Int8Rows.decode(codes.readOnly + first, count: range.count, scale: scales.readOnly[row], into: destination, kernel: kernel)
+            Int8Rows.decode(
+                codes.readOnly + first, count: range.count, scale: scales.readOnly[row], into: destination, kernel: kernel, level: level)
         }
     }
 

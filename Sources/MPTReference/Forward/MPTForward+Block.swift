@@ -64,8 +64,15 @@ extension MPTForward {
     }
 
     /// Causal multi-head attention with ALiBi over the fused `qkv` rows (`[length × 3·d_model]`),
-    /// heads in parallel; writes `[length × d_model]` into `context`.
+    /// heads in parallel; writes `[length × d_model]` into `context`. In `Float` the tiled
+    /// online-softmax kernel (`TiledAttention`); in `Double` one `[length × length]` score matrix
+    /// per head and a two-pass softmax.
     func attention<T: ForwardScalar>(qkv: ScratchBuffer<T>, length: Int, into context: ScratchBuffer<T>) {
+        if let qkv = qkv as? ScratchBuffer<Float>, let context = context as? ScratchBuffer<Float> {
+            tiledAttention(qkv.readOnly, rows: length, firstPosition: 0, keys: qkv.readOnly + config.dModel,
+                           values: qkv.readOnly + 2 * config.dModel, keyStride: 3 * config.dModel, into: context)
+            return
+        }
         let d = config.dModel, heads = config.nHeads, headDim = config.headDim
         let scale = T(config.effectiveSoftmaxScale)
         let slopes = config.alibi ? ALiBi.slopes(heads: heads, biasMax: config.alibiBiasMax) : []
@@ -98,5 +105,21 @@ extension MPTForward {
                     b: valuesTransposed.readOnly, ldb: length, bias: nil, c: context.pointer + head * headDim, ldc: d, threads: 1)
             }
         }
+    }
+
+    /// `TiledAttention` of `rows` fused `qkv` rows at positions `firstPosition…` against `keys` /
+    /// `values` (row stride `keyStride`), into `context` (`[rows × d_model]`).
+    func tiledAttention(
+        _ qkv: UnsafePointer<Float>, rows: Int, firstPosition: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        keyStride: Int, into context: ScratchBuffer<Float>
+    ) {
+        let d = config.dModel
+        let slopes = config.alibi ? ALiBi.slopes(heads: config.nHeads, biasMax: config.alibiBiasMax).map { Float($0) } : []
+        let operands = TiledAttention.Operands(
+            queries: qkv, queryStride: 3 * d, keys: keys, values: values, keyStride: keyStride,
+            output: context.pointer, outputStride: d)
+        TiledAttention.run(
+            operands, rows: rows, firstPosition: firstPosition, heads: config.nHeads, headDim: config.headDim,
+            scale: Float(config.effectiveSoftmaxScale), slopes: slopes, threads: threads)
     }
 }

@@ -28,8 +28,10 @@ public struct MPTForward: Sendable {
     /// The weights already found finite (shared by copies of this forward pass).
     let checkedWeights = CheckedWeights()
 
-    /// Checks that `config` can be run (positive sizes, `d_model` divisible by `n_heads`).
+    /// Checks that `config` can be run (positive sizes, `d_model` divisible by `n_heads`), and
+    /// that `MPTKIT_KERNELS`, when set, names a kernel level this CPU runs (`KernelLevelError`).
     public init(config: MPTConfig, weights: any WeightProvider, threads: Int = 2) throws {
+        _ = try KernelLevel.selected()
         guard config.dModel > 0, config.nHeads > 0, config.dModel % config.nHeads == 0 else {
             throw ReferenceError.unsupportedConfig("d_model \(config.dModel) is not a positive multiple of n_heads \(config.nHeads)")
         }

@@ -6,11 +6,24 @@ extension MPTForward {
     /// `[rows × 3·d_model]`, at positions `firstPosition…`) against the cached `keys` and `values`
     /// (`[total × d_model]`, already holding the new rows); heads in parallel; writes
     /// `[rows × d_model]` into `context`. Query `p` sees keys `0…p` with bias `slope × (key − p)`.
+    /// In `Float` the tiled online-softmax kernel (`TiledAttention`), as the full forward pass.
     func cachedAttention<T: ForwardScalar>(
         queries: ScratchBuffer<T>, firstPosition: Int, keys: [T], values: [T], into context: ScratchBuffer<T>
     ) {
         let d = config.dModel, heads = config.nHeads, headDim = config.headDim
         let rows = queries.count / (3 * d)
+        if let queries = queries as? ScratchBuffer<Float>, let context = context as? ScratchBuffer<Float> {
+            keys.withUnsafeBufferPointer { keyBuffer in
+                values.withUnsafeBufferPointer { valueBuffer in
+                    guard let keyBase = keyBuffer.baseAddress, let valueBase = valueBuffer.baseAddress else { return }
+                    tiledAttention(
+                        queries.readOnly, rows: rows, firstPosition: firstPosition,
+                        keys: UnsafeRawPointer(keyBase).assumingMemoryBound(to: Float.self),
+                        values: UnsafeRawPointer(valueBase).assumingMemoryBound(to: Float.self), keyStride: d, into: context)
+                }
+            }
+            return
+        }
         let total = keys.count / d
         let scale = T(config.effectiveSoftmaxScale)
         let slopes = config.alibi ? ALiBi.slopes(heads: heads, biasMax: config.alibiBiasMax) : []

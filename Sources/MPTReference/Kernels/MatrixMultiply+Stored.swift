@@ -18,7 +18,7 @@ extension MatrixMultiply {
         b: StoredMatrix,
         bias: UnsafePointer<Float>?,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        threads: Int, scratch: DecodeScratch, checkFinite: Bool = true
+        threads: Int, scratch: DecodeScratch, checkFinite: Bool = true, level: KernelLevel = .active
     ) throws -> (index: Int, value: Float)? {
         guard b.rows == columns, b.columns == depth else {
             throw ReferenceError.sizeMismatch("product of depth \(depth) into \(columns) columns with a \(b.rows)×\(b.columns) weight")
@@ -30,7 +30,7 @@ extension MatrixMultiply {
             }
             multiplyTransposed(
                 rows: rows, columns: columns, depth: depth, a: a, lda: lda, b: rowsInPlace, ldb: depth, bias: bias,
-                c: c, ldc: ldc, threads: threads)
+                c: c, ldc: ldc, threads: threads, level: level)
             return nil
         }
         let blockDepth = decodedBlockDepth(granule: b.granule)
@@ -46,19 +46,21 @@ extension MatrixMultiply {
             forEachIndexedChunk(count: columns, threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker) { slot, range in
                 decodedDotColumns(
                     range, rows: rows, depth: depth, a: sharedA.readOnly, lda: lda, b: b, bias: sharedBias?.readOnly,
-                    c: sharedC.base, ldc: ldc, scratch: panels, slot: slot, checkFinite: checkFinite)
+                    c: sharedC.base, ldc: ldc, scratch: panels, slot: slot, checkFinite: checkFinite, level: level)
             }
             return checkFinite ? panels.firstFinding() : nil
         }
+        let panelWidth = level.kernels.panelWidth
         let panelCount = (rows + panelWidth - 1) / panelWidth
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: panelCount * panelWidth * max(depth, 1))
         defer { packed.deallocate() }
-        packPanels(a, lda: lda, rows: rows, depth: depth, into: packed)
+        level.kernels.packPanels(a, lda: lda, rows: rows, depth: depth, into: packed)
         let sharedPacked = SendablePointer(packed)
         forEachIndexedChunk(count: columns, threads: workers, granularity: tileRows, chunksPerWorker: DecodeScratch.chunksPerWorker) { slot, range in
             decodedColumns(
                 range, rows: rows, depth: depth, blockDepth: blockDepth, packed: sharedPacked.readOnly, b: b,
-                bias: sharedBias?.readOnly, c: sharedC.base, ldc: ldc, scratch: panels, slot: slot, checkFinite: checkFinite)
+                bias: sharedBias?.readOnly, c: sharedC.base, ldc: ldc, scratch: panels, slot: slot, checkFinite: checkFinite,
+                level: level)
         }
         return checkFinite ? panels.firstFinding() : nil
     }
@@ -70,45 +72,59 @@ extension MatrixMultiply {
         return reductionBlock % unit == 0 ? reductionBlock : (reductionBlock / unit + 1) * unit
     }
 
-    /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first.
+    /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first (the same
+    /// column groups, blocks, row groups, tiles and final `storeTransposed`, so the sums are the
+    /// float kernel's bit for bit).
     static func decodedColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, blockDepth: Int, packed: UnsafePointer<Float>, b: StoredMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
-        scratch: DecodeScratch, slot: Int, checkFinite: Bool
+        scratch: DecodeScratch, slot: Int, checkFinite: Bool, level: KernelLevel
     ) {
-        for row in 0..<rows {
-            let out = c + row * ldc + columnRange.lowerBound
-            if let bias {
-                out.update(from: bias + columnRange.lowerBound, count: columnRange.count)
-            } else {
-                out.update(repeating: 0, count: columnRange.count)
-            }
-        }
+        let kernels = level.kernels
+        let panelWidth = kernels.panelWidth, group = kernels.columnGroup
+        let paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: group * paddedRows)
+        defer { sums.deallocate() }
         let panel = scratch.panel(slot)
-        var blockStart = 0
-        while blockStart < depth {
-            let width = min(blockDepth, depth - blockStart)
-            let segment = blockStart..<(blockStart + width)
-            var column = columnRange.lowerBound
-            while column < columnRange.upperBound {
-                let tileColumns = min(tileRows, columnRange.upperBound - column)
-                for r in 0..<tileColumns {
-                    let target = panel + r * width
-                    b.decode(row: column + r, columns: segment, into: target, kernel: .simd)
-                    if checkFinite { scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot) }
+        var groupStart = columnRange.lowerBound
+        while groupStart < columnRange.upperBound {
+            let groupEnd = min(groupStart + group, columnRange.upperBound)
+            sums.update(repeating: 0, count: (groupEnd - groupStart) * paddedRows)
+            var blockStart = 0
+            while blockStart < depth {
+                let width = min(blockDepth, depth - blockStart)
+                let segment = blockStart..<(blockStart + width)
+                var rowStart = 0
+                while rowStart < rows {
+                    let rowEnd = min(rows, rowStart + kernels.rowGroup)
+                    var column = groupStart
+                    while column < groupEnd {
+                        let tileColumns = min(tileRows, groupEnd - column)
+                        for r in 0..<tileColumns {  // decoded again per row group: long sequences only
+                            let target = panel + r * width
+                            b.decode(row: column + r, columns: segment, into: target, kernel: .simd, level: level)
+                            if checkFinite && rowStart == 0 {
+                                scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot)
+                            }
+                        }
+                        var panelStart = rowStart
+                        while panelStart < rowEnd {
+                            kernels.tile(
+                                weightRows: tileColumns, depth: width, weights: panel, ldb: width,
+                                panel: packed + panelStart * depth + blockStart * panelWidth,
+                                sums: sums + (column - groupStart) * paddedRows + panelStart, sumStride: paddedRows)
+                            panelStart += panelWidth
+                        }
+                        column += tileColumns
+                    }
+                    rowStart = rowEnd
                 }
-                var panelStart = 0
-                while panelStart < rows {
-                    tile(
-                        weightRows: tileColumns, positions: min(panelWidth, rows - panelStart), depth: width,
-                        weights: panel, ldb: width,
-                        panel: packed + panelStart * depth + blockStart * panelWidth,
-                        c: c + panelStart * ldc + column, ldc: ldc)
-                    panelStart += panelWidth
-                }
-                column += tileColumns
+                blockStart += width
             }
-            blockStart += width
+            kernels.storeTransposed(
+                sums, sumStride: paddedRows, columns: groupEnd - groupStart, rows: rows,
+                bias: bias.map { $0 + groupStart }, c: c + groupStart, ldc: ldc)
+            groupStart = groupEnd
         }
     }
 
@@ -116,14 +132,15 @@ extension MatrixMultiply {
     static func decodedDotColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, b: StoredMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
-        scratch: DecodeScratch, slot: Int, checkFinite: Bool
+        scratch: DecodeScratch, slot: Int, checkFinite: Bool, level: KernelLevel
     ) {
+        let kernels = level.kernels
         let weights = scratch.panel(slot)
         for column in columnRange {
-            b.decode(row: column, columns: 0..<depth, into: weights, kernel: .simd)
+            b.decode(row: column, columns: 0..<depth, into: weights, kernel: .simd, level: level)
             if checkFinite { scratch.check(weights, count: depth, firstIndex: column * depth, slot: slot) }
             for row in 0..<rows {
-                c[row * ldc + column] = dot(a + row * lda, weights, count: depth) + (bias?[column] ?? 0)
+                c[row * ldc + column] = kernels.dot(a + row * lda, weights, count: depth) + (bias?[column] ?? 0)
             }
         }
     }
