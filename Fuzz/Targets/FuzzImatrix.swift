@@ -9,7 +9,7 @@ public func fuzzImatrix(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-imatrix-\(getpid())").path
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let input = directory + "/input", output = directory + "/output"
-    FileManager.default.createFile(atPath: input, contents: Data(bytes: data, count: size))
+    _ = FileManager.default.createFile(atPath: input, contents: Data(bytes: data, count: size))
     guard let file = try? ImatrixFile.read(path: input) else { return 0 }
     do {
         switch file.format {
