@@ -1,6 +1,8 @@
 /// What can be wrong with a llama-imatrix importance-matrix file (GGUF or legacy `.dat`), or
 /// with how it fits a model. Every case names the file and, where there is one, the tensor.
 public enum ImatrixError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file cannot be opened or mapped.
+    case unopenable(file: String, reason: String)
     /// The file is GGUF but not readable as one (`reason` is the GGUF reader's message).
     case unreadableGGUF(file: String, reason: String)
     /// A GGUF imatrix lacks `imatrix.datasets`, `imatrix.chunk_count` or `imatrix.chunk_size`
@@ -29,6 +31,8 @@ public enum ImatrixError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case let .unopenable(file, reason):
+            return "\(file): cannot read the imatrix: \(reason)"
         case let .unreadableGGUF(file, reason):
             return "\(file): not a readable GGUF imatrix: \(reason)"
         case let .missingMetadata(file, key):

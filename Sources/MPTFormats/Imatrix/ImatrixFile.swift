@@ -99,7 +99,7 @@ public struct ImatrixFile: Sendable, Equatable {
         do {
             storage = try ByteStorage(mappingFileAt: path)
         } catch {
-            throw ImatrixError.unreadableGGUF(file: path, reason: "\(error)")
+            throw ImatrixError.unopenable(file: path, reason: "\(error)")
         }
         if storage.count >= 4, (try? storage.copyBytes(offset: 0, length: 4)) == GGUFFile.magic {
             return try readGGUF(storage, path: path)

@@ -38,15 +38,10 @@ extension GGMLScaleMinFormat {
                 guard let levels = bytes.baseAddress, let weights = floats.baseAddress else { return }
                 let scratch = levels + 256, scaleLevels = levels + 288, minLevels = levels + 296
                 let scales = weights + 32, mins = weights + 40, sums = weights + 48
-                var sumX2: Float = 0
-                for l in 0..<256 { sumX2 += values[l] * values[l] }
-                let sigma2 = 2 * sumX2 / 256
+                let sigma2 = GGMLSuperBlockWeights.sigma2(values, factor: 2)
                 for group in 0..<GGMLScaleMinSuperBlock.groups {
                     let x = values + groupSize * group, qw = importance + groupSize * group
-                    for l in 0..<groupSize { weights[l] = qw[l] * (sigma2 + x[l] * x[l]).squareRoot() }
-                    var sumW: Float = 0
-                    for l in 0..<groupSize { sumW += weights[l] }
-                    sums[group] = sumW
+                    sums[group] = GGMLSuperBlockWeights.fill(weights, values: x, importance: qw, sigma2: sigma2, count: groupSize)
                     let found = GGMLKQuantSearch.scaleMin(
                         x, weights: weights, count: groupSize, maxLevel: search.maxLevel, rmin: -0.9, rdelta: 0.05,
                         steps: 36, levels: levels + groupSize * group, scratch: scratch, variant: .qkx3)

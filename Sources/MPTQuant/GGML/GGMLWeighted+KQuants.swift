@@ -10,6 +10,19 @@ enum GGMLSuperBlockWeights {
         for j in 0..<256 { sumX2 += values[j] * values[j] }
         return factor == 1 ? sumX2 / 256 : factor * sumX2 / 256
     }
+
+    /// Fills the `count` weights `qw · sqrt(σ² + x²)` of one sub-block and returns their sum
+    /// (ggml's `sw[j]`, summed in index order).
+    @inline(__always)
+    static func fill(
+        _ weights: UnsafeMutablePointer<Float>, values: UnsafePointer<Float>, importance: UnsafePointer<Float>,
+        sigma2: Float, count: Int
+    ) -> Float {
+        GGMLRowWeights.fill(weights, values: values, importance: importance, sigma2: sigma2, count: count)
+        var sum: Float = 0
+        for l in 0..<count { sum += weights[l] }
+        return sum
+    }
 }
 
 extension GGMLQ2_K: GGMLWeightedBlockFormat {
@@ -26,10 +39,7 @@ extension GGMLQ2_K: GGMLWeightedBlockFormat {
                 let sigma2 = GGMLSuperBlockWeights.sigma2(values, factor: 1)
                 for sub in 0..<16 {
                     let x = values + 16 * sub
-                    GGMLRowWeights.fill(weights, values: x, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
-                    var sumW: Float = 0
-                    for l in 0..<16 { sumW += weights[l] }
-                    sums[sub] = sumW
+                    sums[sub] = GGMLSuperBlockWeights.fill(weights, values: x, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
                     let found = GGMLKQuantSearch.scaleMin(
                         x, weights: weights, count: 16, maxLevel: 3, rmin: -0.9, rdelta: 0.05, steps: 36,
                         levels: quants + 16 * sub, scratch: scratch, variant: .qkx3)
@@ -62,10 +72,7 @@ extension GGMLQ3_K: GGMLWeightedBlockFormat {
                 let sigma2 = GGMLSuperBlockWeights.sigma2(values, factor: 2)
                 for sub in 0..<16 {
                     let x = values + 16 * sub
-                    GGMLRowWeights.fill(weights, values: x, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
-                    var sumW: Float = 0
-                    for l in 0..<16 { sumW += weights[l] }
-                    sums[sub] = sumW
+                    sums[sub] = GGMLSuperBlockWeights.fill(weights, values: x, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
                     scales[sub] = GGMLKQuantSearch.symmetricScale(x, count: 16, maxLevel: 4, levels: quants + 16 * sub, weights: weights)
                 }
                 let packed = (block + scalesOffset).assumingMemoryBound(to: UInt8.self)

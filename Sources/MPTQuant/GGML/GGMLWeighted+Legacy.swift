@@ -58,74 +58,61 @@ enum GGMLLegacyWeighted {
         if let highBitsOffset { (block + highBitsOffset).storeBytes(of: highBits.littleEndian, as: UInt32.self) }
     }
 
-    /// The row loop of the signed types (Q4_0, Q5_0): `d` at 0, quants packed.
+    /// One row of a legacy type: per block of 32 the signed scale (`d` at 0) or the scale and
+    /// min (`d` at 0, `m` at 2), then the quants packed.
     @inline(__always)
-    static func signedRow(
-        _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>, into blocks: UnsafeMutableRawPointer,
-        typeSize: Int, maxLevel: Int32, quantsOffset: Int, highBitsOffset: Int?
-    ) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
-            guard let levels = buffer.baseAddress else { return }
-            forEachBlock(values, count: count, importance: importance) { block, weights in
-                let output = blocks + block * typeSize
-                let d = signedScale(values + 32 * block, weights: weights, maxLevel: maxLevel, levels: levels)
-                GGMLBlockBits.storeHalf(d, to: output, at: 0)
-                pack(levels, into: output, quantsOffset: quantsOffset, highBitsOffset: highBitsOffset)
-            }
-        }
-    }
-
-    /// The row loop of the scale-and-min types (Q4_1, Q5_1): `d` at 0, `m` at 2, quants packed.
-    @inline(__always)
-    static func scaleMinRow(
-        _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>, into blocks: UnsafeMutableRawPointer,
-        typeSize: Int, maxLevel: Int32, quantsOffset: Int, highBitsOffset: Int?
+    static func row<Format: GGMLLegacyWeightedFormat>(
+        _ format: Format.Type, _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>,
+        into blocks: UnsafeMutableRawPointer
     ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
             guard let levels = buffer.baseAddress else { return }
             forEachBlock(values, count: count, importance: importance) { block, weights in
-                let output = blocks + block * typeSize
-                let found = scaleMin(values + 32 * block, weights: weights, maxLevel: maxLevel, levels: levels, scratch: levels + 32)
-                GGMLBlockBits.storeHalf(found.scale, to: output, at: 0)
-                GGMLBlockBits.storeHalf(-found.negatedMin, to: output, at: 2)
-                pack(levels, into: output, quantsOffset: quantsOffset, highBitsOffset: highBitsOffset)
+                let output = blocks + block * Format.type.typeSize
+                let x = values + 32 * block
+                if Format.withMin {
+                    let found = scaleMin(x, weights: weights, maxLevel: Format.weightedMaxLevel, levels: levels, scratch: levels + 32)
+                    GGMLBlockBits.storeHalf(found.scale, to: output, at: 0)
+                    GGMLBlockBits.storeHalf(-found.negatedMin, to: output, at: 2)
+                } else {
+                    let d = signedScale(x, weights: weights, maxLevel: Format.weightedMaxLevel, levels: levels)
+                    GGMLBlockBits.storeHalf(d, to: output, at: 0)
+                }
+                pack(levels, into: output, quantsOffset: Format.quantsOffset, highBitsOffset: Format.highBitsOffset)
             }
         }
     }
 }
 
-extension GGMLQ4_0: GGMLWeightedFormat {
+/// A legacy 32-value type's imatrix parameters: `nmax` of its search, whether it stores a min,
+/// and where its quant bytes (and, for 5-bit types, the high-bit word) sit in the block.
+protocol GGMLLegacyWeightedFormat: GGMLWeightedFormat {
+    static var weightedMaxLevel: Int32 { get }
+    static var withMin: Bool { get }
+    static var quantsOffset: Int { get }
+    static var highBitsOffset: Int? { get }
+}
+
+extension GGMLLegacyWeightedFormat {
     static func quantizeRowWeighted(
         _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>, into blocks: UnsafeMutableRawPointer
     ) {
-        GGMLLegacyWeighted.signedRow(
-            values, count: count, importance: importance, into: blocks, typeSize: 18, maxLevel: 8, quantsOffset: 2, highBitsOffset: nil)
+        GGMLLegacyWeighted.row(Self.self, values, count: count, importance: importance, into: blocks)
     }
 }
 
-extension GGMLQ5_0: GGMLWeightedFormat {
-    static func quantizeRowWeighted(
-        _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>, into blocks: UnsafeMutableRawPointer
-    ) {
-        GGMLLegacyWeighted.signedRow(
-            values, count: count, importance: importance, into: blocks, typeSize: 22, maxLevel: 16, quantsOffset: 6, highBitsOffset: 2)
-    }
+extension GGMLQ4_0: GGMLLegacyWeightedFormat {
+    static let weightedMaxLevel: Int32 = 8, withMin = false, quantsOffset = 2, highBitsOffset: Int? = nil
 }
 
-extension GGMLQ4_1: GGMLWeightedFormat {
-    static func quantizeRowWeighted(
-        _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>, into blocks: UnsafeMutableRawPointer
-    ) {
-        GGMLLegacyWeighted.scaleMinRow(
-            values, count: count, importance: importance, into: blocks, typeSize: 20, maxLevel: 15, quantsOffset: 4, highBitsOffset: nil)
-    }
+extension GGMLQ5_0: GGMLLegacyWeightedFormat {
+    static let weightedMaxLevel: Int32 = 16, withMin = false, quantsOffset = 6, highBitsOffset: Int? = 2
 }
 
-extension GGMLQ5_1: GGMLWeightedFormat {
-    static func quantizeRowWeighted(
-        _ values: UnsafePointer<Float>, count: Int, importance: UnsafePointer<Float>, into blocks: UnsafeMutableRawPointer
-    ) {
-        GGMLLegacyWeighted.scaleMinRow(
-            values, count: count, importance: importance, into: blocks, typeSize: 24, maxLevel: 31, quantsOffset: 8, highBitsOffset: 4)
-    }
+extension GGMLQ4_1: GGMLLegacyWeightedFormat {
+    static let weightedMaxLevel: Int32 = 15, withMin = true, quantsOffset = 4, highBitsOffset: Int? = nil
+}
+
+extension GGMLQ5_1: GGMLLegacyWeightedFormat {
+    static let weightedMaxLevel: Int32 = 31, withMin = true, quantsOffset = 8, highBitsOffset: Int? = 4
 }
