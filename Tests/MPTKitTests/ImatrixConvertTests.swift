@@ -30,7 +30,7 @@ import Testing
         let file = try GGUFFile.read(path: path)
         var result: [String: (type: String, sha256: String)] = [:]
         for info in file.tensors {
-            result[info.name] = (info.type.description, try file.withBytes(of: info) { SHA256Digest.hex($0) })
+            result[info.name] = (info.type.description, try file.withBytes(of: info) { SHA256.hex($0) })
         }
         return result
     }
@@ -93,7 +93,7 @@ import Testing
                     }
                 }
             }
-            let digest = bytes.withUnsafeBytes { SHA256Digest.hex($0) }
+            let digest = bytes.withUnsafeBytes { SHA256.hex($0) }
             if weighted {
                 #expect(digest == expected[item.name]?.sha256, "\(fileType) \(item.name) bytes")
             } else {
@@ -103,12 +103,12 @@ import Testing
     }
 
     @Test func sha256KnownAnswers() {
-        #expect(Array("abc".utf8).withUnsafeBytes { SHA256Digest.hex($0) }
+        #expect(Array("abc".utf8).withUnsafeBytes { SHA256.hex($0) }
             == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect([UInt8]().withUnsafeBytes { SHA256Digest.hex($0) }
+        #expect([UInt8]().withUnsafeBytes { SHA256.hex($0) }
             == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(long.withUnsafeBytes { SHA256Digest.hex($0) } == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(long.withUnsafeBytes { SHA256.hex($0) } == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     // MARK: Bad input
