@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-"safetensors zip pickle gguf config tokenizer"}
+TARGETS=${*:-"safetensors zip pickle gguf config tokenizer imatrix"}
 OUT=Fuzz/.build
 # Swift's own crash backtracer would take the trap signal first and exit without libFuzzer
 # writing the crashing input; leave crashes to libFuzzer.
@@ -24,6 +24,7 @@ seed() {
         zip) set -- Fixtures/hostile/pickle/*.bin Fixtures/pytorch/*.bin ;;
         pickle) set -- ;;
         gguf) set -- Fixtures/goldens/ggml/*.gguf ;;
+        imatrix) set -- Fixtures/goldens/imatrix/* ;;
         config) set -- Fixtures/models/*/config.json Fixtures/models/*/*.index.json ;;
         tokenizer) set -- ;; # the fixture tokenizer.json files exceed -max_len; seeds/tokenizer has small ones
     esac

@@ -6,6 +6,8 @@ Usage:
                                                       # (GGML_REF=path/to/ggml_ref for the
                                                       # block-oracle goldens; default
                                                       # /tmp/ggml_ref, see ggml_ref/build.sh)
+  python3 Fixtures/scripts/ggml_goldens.py --weighted [GGML_REF]  # imatrix-path goldens
+                                                      # (Fixtures/goldens/ggml/weighted/)
   python3 Fixtures/scripts/ggml_goldens.py --check F  # read a GGUF file (e.g. one MPTKit wrote)
                                                       # with gguf.GGUFReader and print it
 
@@ -406,9 +408,76 @@ def generate_lowbit(ggml_ref: str) -> None:
     print(f"wrote {LOWBIT_OUT}")
 
 
+# ---------------------------------------------------------------------------------------------
+# Weighted (imatrix) quantization: ggml's quantize_*_impl paths, through the block oracle with
+# an importance vector (ggml_quantize_chunk(type, rows, …, imatrix), as llama-quantize calls it
+# with one imatrix row per tensor).
+#
+#   python3 Fixtures/scripts/ggml_goldens.py --weighted [GGML_REF]   # default /tmp/ggml_ref
+#
+# Outputs in Fixtures/goldens/ggml/weighted/ (little-endian raw bytes, described by manifest.json):
+#   rows256.f32.bin              the low-bit cases (lowbit_cases), rows of 256
+#   rows1024.f32.bin             random rows of 1024 (four super-blocks: the row-wide σ² of the
+#                                legacy types and the per-block offsets of the importance)
+#   <rows>.<importance>.f32.bin  importance vectors, one value per column
+#   <rows>.<importance>.<type>.bin  ggml_ref quantize <type> <n> with that importance
+# ---------------------------------------------------------------------------------------------
+WEIGHTED_OUT = OUT / "weighted"
+WEIGHTED_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"]
+
+
+def weighted_importances(n: int, rng) -> dict[str, np.ndarray]:
+    """Importance vectors: typical imatrix values, zeros mixed in, ties, extremes."""
+    typical = (rng.gamma(0.7, 2.0, n) + 1e-3).astype(np.float32)
+    with_zeros = typical.copy(); with_zeros[rng.uniform(0, 1, n) < 0.3] = 0; with_zeros[:16] = 0
+    ties = np.full(n, 0.25, dtype=np.float32)
+    spread = (10.0 ** rng.uniform(-6, 6, n)).astype(np.float32)
+    block_zero = typical.copy(); block_zero[32:64] = 0; block_zero[128:144] = 0
+    return {"typical": typical, "zeros": with_zeros, "ties": ties, "spread": spread, "block_zero": block_zero}
+
+
+def run_ggml_ref_weighted(ggml_ref: str, type_name: str, n: int, rows: bytes, importance: np.ndarray) -> bytes:
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".f32") as handle:
+        handle.write(importance.astype(np.float32).tobytes())
+        handle.flush()
+        return subprocess.run([ggml_ref, "quantize", type_name, str(n), handle.name], input=rows,
+                              capture_output=True, check=True).stdout
+
+
+def generate_weighted(ggml_ref: str) -> None:
+    WEIGHTED_OUT.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(18)
+    inputs = {
+        "rows256": np.stack([values for _, values in lowbit_cases()]).astype(np.float32),
+        "rows1024": (rng.standard_normal((6, 1024)) * np.array([[1.0], [0.02], [30.0], [1.0], [1e-4], [1.0]])).astype(np.float32),
+    }
+    inputs["rows1024"][3, 256:512] = 0   # a zero super-block inside a row
+    manifest = {"generator": "Fixtures/scripts/ggml_ref with an imatrix (ggml of llama-cpp-python 0.3.36), "
+                             f"numpy {np.__version__}", "types": WEIGHTED_TYPES, "inputs": []}
+    for name, rows in inputs.items():
+        n = rows.shape[1]
+        (WEIGHTED_OUT / f"{name}.f32.bin").write_bytes(rows.tobytes())
+        entry = {"name": name, "shape": list(rows.shape), "input": f"{name}.f32.bin", "importances": []}
+        for label, importance in weighted_importances(n, rng).items():
+            item = {"name": label, "importance": f"{name}.{label}.f32.bin", "blocks": {}}
+            (WEIGHTED_OUT / item["importance"]).write_bytes(importance.tobytes())
+            for type_name in WEIGHTED_TYPES:
+                blocks = run_ggml_ref_weighted(ggml_ref, type_name, n, rows.tobytes(), importance)
+                file = f"{name}.{label}.{type_name}.bin"
+                (WEIGHTED_OUT / file).write_bytes(blocks)
+                item["blocks"][type_name] = file
+            entry["importances"].append(item)
+        manifest["inputs"].append(entry)
+    (WEIGHTED_OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"wrote {WEIGHTED_OUT}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         check(sys.argv[2])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "--weighted":
+        generate_weighted(sys.argv[2] if len(sys.argv) > 2 else "/tmp/ggml_ref")
     elif len(sys.argv) >= 2 and sys.argv[1] == "--lowbit":
         generate_lowbit(sys.argv[2] if len(sys.argv) > 2 else "/tmp/ggml_ref")
     else:

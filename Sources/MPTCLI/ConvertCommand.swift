@@ -50,6 +50,9 @@ public struct ConvertCommand: ParsableCommand {
     @Flag(help: "GGUF output: re-quantize weights that are already block-quantized (refused otherwise, as llama-quantize does).")
     var allowRequantize = false
 
+    @Option(help: ArgumentHelp("GGUF quantized output: an importance matrix (llama-imatrix's .gguf or legacy .dat) used as llama-quantize --imatrix uses it.", valueName: "file"))
+    var imatrix: String?
+
     @Flag(help: "Replace an existing output.")
     var force = false
 
@@ -78,7 +81,7 @@ public struct ConvertCommand: ParsableCommand {
                 format: format ?? OutputPlan.impliedFormat(forOutput: output), dtype: dtype.map(DTypeChoice.fixed) ?? .inputs,
                 quant: quant, nf4: NF4Settings(blocksize: blocksize, doubleQuant: doubleQuant), shardSize: shardBytes,
                 loraAdapter: mergeLora, durability: sync.durability, allowNonfinite: allowNonfinite,
-                allowRequantize: allowRequantize, threads: threading.threads, replaceExisting: force)
+                allowRequantize: allowRequantize, threads: threading.threads, replaceExisting: force, imatrix: imatrix)
         } catch let error as OutputPlanError {
             throw ValidationError(Self.usageMessage(error, formatGiven: format != nil))
         }
@@ -100,6 +103,8 @@ public struct ConvertCommand: ParsableCommand {
             return "--shard-size must be positive"
         case .threads:
             return "--threads must be \(ThreadOptions.range.lowerBound)…\(ThreadOptions.range.upperBound)"
+        case .imatrix:
+            return "--imatrix applies to GGUF output with --quant one of \(LlamaFileType.nameList)"
         }
     }
 

@@ -20,7 +20,9 @@ public enum ModelExport {
                 return files.joined(separator: ", ")
             case let .ggufFile(tensors):
                 let types = Dictionary(grouping: tensors, by: { $0.type.description }).map { "\($0.value.count) \($0.key)" }.sorted()
+                let weighted = tensors.filter(\.weighted).count
                 return "\(tensors.count) tensors (\(types.joined(separator: ", ")))" + Self.fallbackSummary(tensors)
+                    + (weighted > 0 ? "; \(weighted) quantized with the imatrix" : "")
             }
         }
 

@@ -29,12 +29,15 @@ public struct OutputPlan: Sendable, Equatable {
     public var threads: Int
     /// Replace an existing output.
     public var replaceExisting: Bool
+    /// An importance-matrix file (llama-imatrix's GGUF or legacy `.dat` form) whose per-column
+    /// importance the quantizers use, as `llama-quantize --imatrix`; GGUF quantized output only.
+    public var imatrix: String?
 
     /// Builds and checks a plan; throws `OutputPlanError` for a combination that cannot be written.
     public init(format: OutputFormat = .safetensors, dtype: DTypeChoice = .inputs, quant: QuantScheme = .none,
                 nf4: NF4Settings = NF4Settings(), shardSize: Int? = nil, loraAdapter: String? = nil,
                 durability: Durability = .durable, allowNonfinite: Bool = false, allowRequantize: Bool = false,
-                threads: Int = 2, replaceExisting: Bool = false) throws {
+                threads: Int = 2, replaceExisting: Bool = false, imatrix: String? = nil) throws {
         self.format = format
         self.dtype = dtype
         self.quant = quant
@@ -46,6 +49,7 @@ public struct OutputPlan: Sendable, Equatable {
         self.allowRequantize = allowRequantize
         self.threads = threads
         self.replaceExisting = replaceExisting
+        self.imatrix = imatrix
         try check()
     }
 
@@ -74,6 +78,7 @@ public struct OutputPlan: Sendable, Equatable {
             break
         }
         if format == .gguf, shardSize != nil { throw OutputPlanError.sharding(format: format) }
+        if imatrix != nil, format != .gguf || quant.llamaFileType == nil { throw OutputPlanError.imatrix(quant, format: format) }
     }
 }
 

@@ -12,6 +12,8 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
     case shardSize(Int)
     /// A thread count below 1.
     case threads(Int)
+    /// An importance matrix for an output that is not a quantized GGUF file.
+    case imatrix(QuantScheme, format: OutputFormat)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
             return "shard size \(size) is not positive"
         case let .threads(count):
             return "\(count) worker threads: need at least 1"
+        case let .imatrix(quant, format):
+            return "an importance matrix applies to quantized GGUF output (a llama-quantize file type), not \(format.rawValue) with quantization \(quant.rawValue)"
         }
     }
 }

@@ -11,7 +11,8 @@ enum GGMLIQ4Search {
     static let groupMaxEpsilon: Float = 1e-15
 
     /// The search as ggml writes it: one candidate after another, binary-search level lookups.
-    static func scaleScalar(_ x: UnsafePointer<Float>) -> Float {
+    /// `weights` are the imatrix path's `qw · sqrt(σ² + x²)`; without them each value weighs `x²`.
+    static func scaleScalar(_ x: UnsafePointer<Float>, weights: UnsafePointer<Float>? = nil) -> Float {
         var amax: Float = 0, maximum: Float = 0
         for index in 0..<subBlock {
             let ax = abs(x[index])
@@ -23,7 +24,7 @@ enum GGMLIQ4Search {
         var sumQX: Float = 0, sumQ2: Float = 0
         for index in 0..<subBlock {
             let q = GGMLLowBit.iq4Level(GGMLLowBit.bestIndexScalar(id * x[index]))
-            let w = x[index] * x[index]
+            let w = weights?[index] ?? x[index] * x[index]
             sumQX += w * q * x[index]
             sumQ2 += w * q * q
         }
@@ -35,7 +36,7 @@ enum GGMLIQ4Search {
             sumQ2 = 0
             for index in 0..<subBlock {
                 let q = GGMLLowBit.iq4Level(GGMLLowBit.bestIndexScalar(id * x[index]))
-                let w = x[index] * x[index]
+                let w = weights?[index] ?? x[index] * x[index]
                 sumQX += w * q * x[index]
                 sumQ2 += w * q * q
             }

@@ -14,7 +14,12 @@ enum GGMLIQ4_NL: GGMLBlockFormat {
     static let blockSize = 32
 
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        let scale = GGMLIQ4Search.scaleScalar(values)
+        store(scale: GGMLIQ4Search.scaleScalar(values), values, into: block)
+    }
+
+    /// Stores the f16 scale and the nibbles indexed against `(1 / scale) · x` (scalar lookup).
+    @inline(__always)
+    static func store(scale: Float, _ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         GGMLBlockBits.storeHalf(scale, to: block)
         let inverse: Float = scale != 0 ? 1 / scale : 0
         GGMLIQ4Search.packScalar(values, inverse: inverse, into: (block + 2).assumingMemoryBound(to: UInt8.self))

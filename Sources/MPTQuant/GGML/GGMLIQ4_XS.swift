@@ -18,7 +18,7 @@ enum GGMLIQ4_XS: GGMLBlockFormat {
     static let highScalesOffset = 2, lowScalesOffset = 4, quantsOffset = 8
 
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        encode(values, into: block, search: GGMLIQ4Search.scaleScalar, pack: GGMLIQ4Search.packScalar)
+        encode(values, into: block, search: { GGMLIQ4Search.scaleScalar($0) }, pack: GGMLIQ4Search.packScalar)
     }
 
     /// Searches each sub-block's 16 candidate scales side by side and looks levels up

@@ -8,13 +8,32 @@
 enum GGMLKQuantSearch {
     // MARK: make_qkx2_quants
 
-    /// `make_qkx2_quants(n, nmax, x, weights, L, &the_min, Laux, rmin, rdelta, nstep, use_mad)`
-    /// for `use_mad = false`: fills `levels[0..<n]`, returns the scale and `the_min` (= −min).
+    /// Which of ggml's two scale-and-min searches `scaleMin` runs. They differ only in the test
+    /// for a flat group (`max == min` in `make_qkx2_quants`, `max <= min` in `make_qkx3_quants`)
+    /// and in the error measure (`use_mad`: weighted |diff| instead of weighted diff²).
+    struct ScaleMinVariant: Sendable {
+        /// `use_mad`.
+        var useMAD = false
+        /// `make_qkx3_quants`' `max <= min` (true) or `make_qkx2_quants`' `max == min` (false).
+        var flatWhenMaxNotAbove = false
+
+        /// `make_qkx2_quants(…, use_mad = false)` (Q4_K/Q5_K without an imatrix).
+        static let qkx2 = ScaleMinVariant()
+        /// `make_qkx2_quants(…, use_mad = true)` (Q2_K without an imatrix).
+        static let qkx2MAD = ScaleMinVariant(useMAD: true)
+        /// `make_qkx3_quants(…, use_mad = false)` with weights (the imatrix paths).
+        static let qkx3 = ScaleMinVariant(flatWhenMaxNotAbove: true)
+    }
+
+    /// `make_qkx2_quants` / `make_qkx3_quants(n, nmax, x, weights, L, &the_min, Laux, rmin,
+    /// rdelta, nstep, use_mad)` as `variant` says: fills `levels[0..<n]`, returns the scale and
+    /// `the_min` (= −min).
     static func scaleMin(
         _ x: UnsafePointer<Float>, weights: UnsafePointer<Float>, count: Int, maxLevel: Int32,
         rmin: Float, rdelta: Float, steps: Int,
-        levels: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
+        levels: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>, variant: ScaleMinVariant = .qkx2
     ) -> (scale: Float, negatedMin: Float) {
+        @inline(__always) func measure(_ diff: Float) -> Float { variant.useMAD ? abs(diff) : diff * diff }
         var minimum = x[0], maximum = x[0]
         let sumW0 = weights[0]
         var sumW = sumW0
@@ -27,7 +46,7 @@ enum GGMLKQuantSearch {
             sumX += w * x[i]
         }
         if minimum > 0 { minimum = 0 }
-        if maximum == minimum {
+        if variant.flatWhenMaxNotAbove ? maximum <= minimum : maximum == minimum {
             for i in 0..<count { levels[i] = 0 }
             return (0, -minimum)
         }
@@ -38,8 +57,7 @@ enum GGMLKQuantSearch {
         for i in 0..<count {
             let level = clamp(GGMLBlockBits.nearestInt(inverseScale * (x[i] - minimum)), 0, maxLevel)
             levels[i] = UInt8(truncatingIfNeeded: level)
-            let diff = scale * Float(level) + minimum - x[i]
-            bestError += weights[i] * (diff * diff)
+            bestError += weights[i] * measure(scale * Float(level) + minimum - x[i])
         }
         guard steps >= 1 else { return (scale, -minimum) }
         for step in 0...steps {
@@ -63,8 +81,7 @@ enum GGMLKQuantSearch {
             }
             var error: Float = 0
             for i in 0..<count {
-                let diff = thisScale * Float(scratch[i]) + thisMin - x[i]
-                error += weights[i] * (diff * diff)
+                error += weights[i] * measure(thisScale * Float(scratch[i]) + thisMin - x[i])
             }
             if error < bestError {
                 for i in 0..<count { levels[i] = scratch[i] }
@@ -144,12 +161,14 @@ enum GGMLKQuantSearch {
         return (scale, -minimum)
     }
 
-    // MARK: make_qx_quants (rmse_type 1, no weights)
+    // MARK: make_qx_quants (rmse_type 1)
 
-    /// `make_qx_quants(n, nmax, x, L, 1, NULL)`: fills `levels[0..<n]` with `l + nmax`
-    /// (`l ∈ [−nmax, nmax − 1]`) and returns the scale.
+    /// `make_qx_quants(n, nmax, x, L, 1, qw)`: fills `levels[0..<n]` with `l + nmax`
+    /// (`l ∈ [−nmax, nmax − 1]`) and returns the scale. Without `weights` (`qw = NULL`) each
+    /// value weighs `x²`.
     static func symmetricScale(
-        _ x: UnsafePointer<Float>, count: Int, maxLevel: Int32, levels: UnsafeMutablePointer<Int8>
+        _ x: UnsafePointer<Float>, count: Int, maxLevel: Int32, levels: UnsafeMutablePointer<Int8>,
+        weights: UnsafePointer<Float>? = nil
     ) -> Float {
         var maximum: Float = 0, amax: Float = 0
         for i in 0..<count {
@@ -166,7 +185,7 @@ enum GGMLKQuantSearch {
         for i in 0..<count {
             let level = clamp(GGMLBlockBits.nearestInt(inverseScale * x[i]), -maxLevel, maxLevel - 1)
             levels[i] = Int8(truncatingIfNeeded: level + maxLevel)
-            let w = x[i] * x[i]
+            let w = weights?[i] ?? x[i] * x[i]
             sumLX += w * x[i] * Float(level)
             sumL2 += w * Float(level) * Float(level)
         }
@@ -178,7 +197,7 @@ enum GGMLKQuantSearch {
             sumL2 = 0
             for i in 0..<count {
                 let level = clamp(GGMLBlockBits.nearestInt(inverseScale * x[i]), -maxLevel, maxLevel - 1)
-                let w = x[i] * x[i]
+                let w = weights?[i] ?? x[i] * x[i]
                 sumLX += w * x[i] * Float(level)
                 sumL2 += w * Float(level) * Float(level)
             }

@@ -48,64 +48,10 @@ enum GGMLQ2_K: GGMLBlockFormat {
         _ x: UnsafePointer<Float>, weights: UnsafePointer<Float>,
         quants: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
     ) -> (scale: Float, min: Float) {
-        let nmax: Int32 = 3, rmin: Float = -0.5, rdelta: Float = 0.1, steps = 15
-        var minimum = x[0], maximum = x[0]
-        var sumW = weights[0]
-        var sumX = sumW * x[0]
-        for index in 1..<16 {
-            if x[index] < minimum { minimum = x[index] }
-            if x[index] > maximum { maximum = x[index] }
-            let w = weights[index]
-            sumW += w
-            sumX += w * x[index]
-        }
-        if minimum > 0 { minimum = 0 }
-        if maximum == minimum {
-            for index in 0..<16 { quants[index] = 0 }
-            return (0, -minimum)
-        }
-        var iscale = Float(nmax) / (maximum - minimum)
-        var scale = 1 / iscale
-        var bestError: Float = 0
-        for index in 0..<16 {
-            let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale * (x[index] - minimum)), 0, nmax)
-            quants[index] = UInt8(truncatingIfNeeded: l)
-            let diff = abs(scale * Float(l) + minimum - x[index])
-            bestError += weights[index] * diff
-        }
-        for step in 0...steps {
-            iscale = (rmin + rdelta * Float(step) + Float(nmax)) / (maximum - minimum)
-            var sumL: Float = 0, sumL2: Float = 0, sumXL: Float = 0
-            for index in 0..<16 {
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale * (x[index] - minimum)), 0, nmax)
-                scratch[index] = UInt8(truncatingIfNeeded: l)
-                let w = weights[index], q = Float(l)
-                sumL += w * q
-                sumL2 += w * q * q
-                sumXL += w * q * x[index]
-            }
-            let determinant = sumW * sumL2 - sumL * sumL
-            if determinant > 0 {
-                var thisScale = (sumW * sumXL - sumX * sumL) / determinant
-                var thisMin = (sumL2 * sumX - sumL * sumXL) / determinant
-                if thisMin > 0 {
-                    thisMin = 0
-                    thisScale = sumXL / sumL2
-                }
-                var error: Float = 0
-                for index in 0..<16 {
-                    let diff = abs(thisScale * Float(scratch[index]) + thisMin - x[index])
-                    error += weights[index] * diff
-                }
-                if error < bestError {
-                    for index in 0..<16 { quants[index] = scratch[index] }
-                    bestError = error
-                    scale = thisScale
-                    minimum = thisMin
-                }
-            }
-        }
-        return (scale, -minimum)
+        let fit = GGMLKQuantSearch.scaleMin(
+            x, weights: weights, count: 16, maxLevel: 3, rmin: -0.5, rdelta: 0.1, steps: 15,
+            levels: quants, scratch: scratch, variant: .qkx2MAD)
+        return (fit.scale, fit.negatedMin)
     }
 
     /// The part after the sub-block fits, shared by both twins (scalar loops over 16 scales,
@@ -135,6 +81,15 @@ enum GGMLQ2_K: GGMLBlockFormat {
         } else {
             GGMLLowBit.storeHalf(0, block, at: minOffset)
         }
+        requantize(values, quants: quants, block: block)
+    }
+
+    /// Recomputes the quants from the stored (f16) `d`, `dmin` and 4-bit scales and mins
+    /// (`nearest_int((x + dm) / d)` clamped to 0…3; a sub-block whose `d` is zero keeps its
+    /// fitted quants) and packs them.
+    @inline(__always)
+    static func requantize(_ values: UnsafePointer<Float>, quants: UnsafeMutablePointer<UInt8>, block: UnsafeMutableRawPointer) {
+        let packedScales = (block + scalesOffset).assumingMemoryBound(to: UInt8.self)
         let superScale = GGMLLowBit.loadHalf(UnsafeRawPointer(block), at: scaleOffset)
         let superMin = GGMLLowBit.loadHalf(UnsafeRawPointer(block), at: minOffset)
         for sub in 0..<16 {

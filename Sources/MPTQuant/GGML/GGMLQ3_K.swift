@@ -104,18 +104,21 @@ enum GGMLQ3_K: GGMLBlockFormat {
             let iscale = -32 / maxScale
             for sub in 0..<16 {
                 let rounded = Int32(Int8(truncatingIfNeeded: GGMLLowBit.nearestInt(iscale * scales[sub])))
-                let l = UInt8(truncatingIfNeeded: GGMLLowBit.clamp(rounded, -32, 31) &+ 32)
-                if sub < 8 {
-                    packed[sub] = l & 0xF
-                } else {
-                    packed[sub - 8] |= (l & 0xF) &<< 4
-                }
-                packed[8 + sub % 4] |= (l &>> 4) &<< UInt8(2 * (sub / 4))
+                storeScaleLevel(UInt8(truncatingIfNeeded: GGMLLowBit.clamp(rounded, -32, 31) &+ 32), sub: sub, packed: packed)
             }
             GGMLLowBit.storeHalf(1 / iscale, block, at: scaleOffset)
         } else {
             GGMLLowBit.storeHalf(0, block, at: scaleOffset)
         }
+        requantize(values, quants: quants, block: block)
+    }
+
+    /// Recomputes the quants from the stored `d` and 6-bit scales (`nearest_int(x / d)` clamped
+    /// to −4…3, plus 4; a sub-block whose `d` is zero keeps its fitted quants), splits off the
+    /// high bits into `hmask` and packs the low two bits.
+    @inline(__always)
+    static func requantize(_ values: UnsafePointer<Float>, quants: UnsafeMutablePointer<UInt8>, block: UnsafeMutableRawPointer) {
+        let packed = (block + scalesOffset).assumingMemoryBound(to: UInt8.self)
         let superScale = GGMLLowBit.loadHalf(UnsafeRawPointer(block), at: scaleOffset)
         for sub in 0..<16 {
             let d = superScale * Float(storedScale(packed, sub))
@@ -138,6 +141,19 @@ enum GGMLQ3_K: GGMLBlockFormat {
             highMask[byte] = bits
         }
         GGMLLowBit.pack2Bit(quants, into: (block + quantsOffset).assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Stores the 6-bit level `l` (0…63) of sub-block `sub` into the 12 scale bytes (which
+    /// start zeroed): low nibble in byte `sub` or the high nibble of `sub − 8`, the top two bits
+    /// at bits `2·(sub / 4)` of byte `8 + sub % 4`.
+    @inline(__always)
+    static func storeScaleLevel(_ l: UInt8, sub: Int, packed: UnsafeMutablePointer<UInt8>) {
+        if sub < 8 {
+            packed[sub] = l & 0xF
+        } else {
+            packed[sub - 8] |= (l & 0xF) &<< 4
+        }
+        packed[8 + sub % 4] |= (l &>> 4) &<< UInt8(2 * (sub / 4))
     }
 
     /// The 6-bit scale of sub-block `sub` (0…63, before subtracting 32).

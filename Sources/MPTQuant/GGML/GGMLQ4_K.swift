@@ -6,30 +6,13 @@ import MPTFormats
 /// `q`, group pairs sharing bytes: `qs[32c + l]` holds element `64c + l` in its low nibble and
 /// `64c + 32 + l` in its high nibble. Dequantize: `d·sc · q − dmin·m`.
 /// Byte-identical to `quantize_row_q4_K_ref`.
-enum GGMLQ4_K: GGMLBlockFormat {
+enum GGMLQ4_K: GGMLScaleMinFormat {
     static let type = GGMLType.q4_K
     static let blockSize = 256
     static let search = GGMLScaleMinSuperBlock.Search(maxLevel: 15, rmin: -1, steps: 20)
 
-    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { levels in
-            guard let levels = levels.baseAddress else { return }
-            GGMLScaleMinSuperBlock.quantizeScalar(values, search: search, into: block, levels: levels)
-            pack(levels, into: block)
-        }
-    }
-
-    /// The eight groups' scale searches run in the eight lanes of `SIMD8` (same bits as scalar).
-    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { levels in
-            guard let levels = levels.baseAddress else { return }
-            GGMLScaleMinSuperBlock.quantizeSIMD(values, search: search, into: block, levels: levels)
-            pack(levels, into: block)
-        }
-    }
-
     @inline(__always)
-    private static func pack(_ levels: UnsafePointer<UInt8>, into block: UnsafeMutableRawPointer) {
+    static func pack(_ levels: UnsafePointer<UInt8>, into block: UnsafeMutableRawPointer) {
         let quants = (block + 16).assumingMemoryBound(to: UInt8.self)
         for chunk in 0..<4 {
             for l in 0..<32 {

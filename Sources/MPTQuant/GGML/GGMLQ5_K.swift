@@ -5,30 +5,13 @@ import MPTFormats
 /// nmax 31, rmin −0.5, 15 steps); 5-bit levels `q`: the low four bits are laid out like `Q4_K`'s
 /// nibbles, bit 4 of element `64c + l` is bit `2c` of `qh[l]` and of element `64c + 32 + l` bit
 /// `2c + 1`. Dequantize: `d·sc · q − dmin·m`. Byte-identical to `quantize_row_q5_K_ref`.
-enum GGMLQ5_K: GGMLBlockFormat {
+enum GGMLQ5_K: GGMLScaleMinFormat {
     static let type = GGMLType.q5_K
     static let blockSize = 256
     static let search = GGMLScaleMinSuperBlock.Search(maxLevel: 31, rmin: -0.5, steps: 15)
 
-    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { levels in
-            guard let levels = levels.baseAddress else { return }
-            GGMLScaleMinSuperBlock.quantizeScalar(values, search: search, into: block, levels: levels)
-            pack(levels, into: block)
-        }
-    }
-
-    /// The eight groups' scale searches run in the eight lanes of `SIMD8` (same bits as scalar).
-    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { levels in
-            guard let levels = levels.baseAddress else { return }
-            GGMLScaleMinSuperBlock.quantizeSIMD(values, search: search, into: block, levels: levels)
-            pack(levels, into: block)
-        }
-    }
-
     @inline(__always)
-    private static func pack(_ levels: UnsafePointer<UInt8>, into block: UnsafeMutableRawPointer) {
+    static func pack(_ levels: UnsafePointer<UInt8>, into block: UnsafeMutableRawPointer) {
         let high = (block + 16).assumingMemoryBound(to: UInt8.self)
         let low = (block + 48).assumingMemoryBound(to: UInt8.self)
         for j in 0..<32 { high[j] = 0 }

@@ -57,7 +57,7 @@ enum GGMLQ6_K: GGMLBlockFormat {
     /// The int8 scales, `d`, the final levels and the packing (shared by both kernels; `simd`
     /// picks the vectorized final-level loop).
     @inline(__always)
-    private static func finish(
+    static func finish(
         _ values: UnsafePointer<Float>, scales: SIMD16<Float>, levels: UnsafeMutablePointer<Int8>,
         into block: UnsafeMutableRawPointer, simd: Bool
     ) {

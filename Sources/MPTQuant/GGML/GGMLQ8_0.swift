@@ -14,7 +14,7 @@ enum GGMLQ8_0: GGMLBlockFormat {
             amax = amax > magnitude ? amax : magnitude
         }
         let scale = amax / 127
-        let inverse: Float = scale != 0 ? 1 / scale : 0
+        let inverse = usableInverse(scale)
         GGMLBlockBits.storeHalf(scale, to: block)
         let quants = (block + 2).assumingMemoryBound(to: Int8.self)
         for index in 0..<blockSize {
@@ -30,7 +30,7 @@ enum GGMLQ8_0: GGMLBlockFormat {
         // replace it: such a block takes the scalar twin, so both write the same bytes.
         guard !amax.isNaN else { return quantizeBlockScalar(values, into: block) }
         let scale = amax / 127
-        let inverse: Float = scale != 0 ? 1 / scale : 0
+        let inverse = usableInverse(scale)
         GGMLBlockBits.storeHalf(scale, to: block)
         let quants = (block + 2).assumingMemoryBound(to: Int8.self)
         for index in 0..<blockSize {
@@ -52,6 +52,15 @@ enum GGMLQ8_0: GGMLBlockFormat {
             let floats = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: quants))
             GGMLBlockBits.store8(floats * scale, values, 8 * part)
         }
+    }
+
+    /// `id = d ? 1/d : 0`, except that an infinite `id` (a block whose `amax` is so small that
+    /// `d = amax / 127` is subnormal below 2⁻¹²⁸) becomes 0: ggml's `(int8_t) roundf(x · inf)` is
+    /// ±inf or NaN converted by `cvttss2si`, whose low byte is 0, so every quant is 0 there too.
+    @inline(__always)
+    static func usableInverse(_ scale: Float) -> Float {
+        let inverse: Float = scale != 0 ? 1 / scale : 0
+        return inverse.isFinite ? inverse : 0
     }
 
     /// `roundf` (half away from zero) without branches or `roundf` calls, the magnitude capped at

@@ -20,11 +20,12 @@ extension GGMLQuantizer {
     /// innermost dimension), so memory stays bounded. Each chunk is split into row runs over
     /// `threads` threads that decode, count non-finite values and encode their rows; the caller
     /// decides what the counts mean. Quantized types use the block kernels; F16/BF16 round to
-    /// nearest even.
+    /// nearest even. With `importance` (one value per column of the innermost dimension), the
+    /// quantized types run ggml's imatrix paths (`GGMLQuantizer.quantizeRows(…importance:…)`).
     @discardableResult
     public static func write(
         _ view: TensorView, as type: GGMLType, to sink: inout GGUFTensorSink,
-        threads: Int = 2, chunkElements: Int = 1 << 22
+        threads: Int = 2, chunkElements: Int = 1 << 22, importance: [Float]? = nil
     ) throws -> ValueCounts {
         guard canEncode(type) else { throw GGMLQuantError.unsupportedType(type) }
         guard view.isContiguous else { throw GGMLQuantError.unsupportedView("non-contiguous view of shape \(view.shape)") }
@@ -32,6 +33,9 @@ extension GGMLQuantizer {
         guard total > 0 else { return ValueCounts() }
         let rowLength = view.shape.dims.last ?? 1
         guard rowLength % type.blockSize == 0 else { throw GGMLQuantError.partialBlock(type: type, count: rowLength) }
+        if let importance, importance.count != rowLength {
+            throw GGMLQuantError.bufferSize(what: "importance of rows of \(rowLength)", expected: rowLength, actual: importance.count)
+        }
         let rows = total / rowLength
         let matrix = try view.reshaped(Shape(checking: [rows, rowLength]))
         let rowsPerChunk = max(1, chunkElements / rowLength)
@@ -48,7 +52,8 @@ extension GGMLQuantizer {
                 try encoded.withUnsafeMutableBytes { raw in
                     let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<elements])
                     let target = UnsafeMutableRawBufferPointer(rebasing: raw[0..<bytes])
-                    let chunkCounts = try encodeRows(chunk, rowLength: rowLength, as: type, staging: values, into: target, threads: threads)
+                    let chunkCounts = try encodeRows(
+                        chunk, rowLength: rowLength, as: type, importance: importance, staging: values, into: target, threads: threads)
                     counts.nonFinite += chunkCounts.nonFinite
                     counts.halfOverflow += chunkCounts.halfOverflow
                     try sink.write(UnsafeRawBufferPointer(target))
@@ -62,14 +67,14 @@ extension GGMLQuantizer {
     /// Decodes, counts and encodes the rows of `chunk` on up to `threads` threads, each taking
     /// a contiguous run of rows (disjoint ranges of `staging` and `target`).
     private static func encodeRows(
-        _ chunk: TensorView, rowLength: Int, as type: GGMLType, staging: UnsafeMutableBufferPointer<Float>,
+        _ chunk: TensorView, rowLength: Int, as type: GGMLType, importance: [Float]?, staging: UnsafeMutableBufferPointer<Float>,
         into target: UnsafeMutableRawBufferPointer, threads: Int
     ) throws -> ValueCounts {
         let rows = chunk.shape.elementCount / rowLength
         let rowBytes = try byteCount(elementCount: rowLength, as: type)
         guard rows > 0, let stagingBase = staging.baseAddress, let targetBase = target.baseAddress else { return ValueCounts() }
         let job = RowEncodingJob(
-            chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type,
+            chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type, importance: importance,
             staging: SendablePointer(stagingBase), target: SendablePointer(raw: targetBase))
         return try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }
             .reduce(into: ValueCounts()) { total, counts in
@@ -93,7 +98,7 @@ extension GGMLQuantizer {
     }
 
     fileprivate static func encode(
-        _ values: UnsafeBufferPointer<Float>, rowLength: Int, as type: GGMLType,
+        _ values: UnsafeBufferPointer<Float>, rowLength: Int, as type: GGMLType, importance: [Float]?,
         into target: UnsafeMutableRawBufferPointer
     ) throws {
         switch type {
@@ -104,7 +109,13 @@ extension GGMLQuantizer {
         case .bf16:
             target.withMemoryRebound(to: UInt16.self) { HalfConversion.convertFloatToBF16(values, into: $0) }
         default:
-            try quantizeRows(values, rowLength: rowLength, as: type, into: target, threads: 1)
+            if let importance {
+                try importance.withUnsafeBufferPointer {
+                    try quantizeRows(values, rowLength: rowLength, as: type, importance: $0, into: target, threads: 1)
+                }
+            } else {
+                try quantizeRows(values, rowLength: rowLength, as: type, into: target, threads: 1)
+            }
         }
     }
 }
@@ -115,6 +126,7 @@ private struct RowEncodingJob: Sendable {
     let rowLength: Int
     let rowBytes: Int
     let type: GGMLType
+    let importance: [Float]?
     let staging: SendablePointer<Float>
     let target: SendablePointer<UInt8>
 
@@ -136,7 +148,8 @@ private struct RowEncodingJob: Sendable {
             counts.nonFinite += DTypeCast.countNonFinite(UnsafeBufferPointer(values))
             if type == .f16 { counts.halfOverflow += GGMLQuantizer.countHalfOverflow(UnsafeBufferPointer(values)) }
             let bytes = UnsafeMutableRawBufferPointer(target.buffer(from: first * rowBytes, count: (end - first) * rowBytes))
-            try GGMLQuantizer.encode(UnsafeBufferPointer(values), rowLength: rowLength, as: type, into: bytes)
+            try GGMLQuantizer.encode(
+                UnsafeBufferPointer(values), rowLength: rowLength, as: type, importance: importance, into: bytes)
             first = end
         }
         return counts

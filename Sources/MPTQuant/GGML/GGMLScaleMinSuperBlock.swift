@@ -87,10 +87,25 @@ enum GGMLScaleMinSuperBlock {
         }
         let inverseScale: Float = maxScale > 0 ? 63 / maxScale : 0
         let inverseMin: Float = maxMin > 0 ? 63 / maxMin : 0
+        var scaleLevels = SIMD8<UInt8>(repeating: 0), minLevels = scaleLevels
+        for group in 0..<groups {
+            scaleLevels[group] = min(63, UInt8(truncatingIfNeeded: GGMLBlockBits.nearestInt(inverseScale * scales[group])))
+            minLevels[group] = min(63, UInt8(truncatingIfNeeded: GGMLBlockBits.nearestInt(inverseMin * mins[group])))
+        }
+        store(scaleLevels: scaleLevels, minLevels: minLevels, superScale: maxScale / 63, superMin: maxMin / 63, into: block)
+        requantize(values, maxLevel: maxLevel, block: block, levels: levels, simd: simd)
+    }
+
+    /// Packs the 6-bit scale and min levels into the 12 bytes at offset 4 (as
+    /// `get_scale_min_k4` reads them) and stores `d` and `dmin` as f16 at 0 and 2.
+    @inline(__always)
+    static func store(
+        scaleLevels: SIMD8<UInt8>, minLevels: SIMD8<UInt8>, superScale: Float, superMin: Float,
+        into block: UnsafeMutableRawPointer
+    ) {
         let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
         for group in 0..<groups {
-            let ls = min(63, UInt8(truncatingIfNeeded: GGMLBlockBits.nearestInt(inverseScale * scales[group])))
-            let lm = min(63, UInt8(truncatingIfNeeded: GGMLBlockBits.nearestInt(inverseMin * mins[group])))
+            let ls = scaleLevels[group], lm = minLevels[group]
             if group < 4 {
                 packed[group] = ls
                 packed[group + 4] = lm
@@ -100,8 +115,18 @@ enum GGMLScaleMinSuperBlock {
                 packed[group] |= (lm >> 4) &<< 6
             }
         }
-        GGMLBlockBits.storeHalf(maxScale / 63, to: block, at: 0)
-        GGMLBlockBits.storeHalf(maxMin / 63, to: block, at: 2)
+        GGMLBlockBits.storeHalf(superScale, to: block, at: 0)
+        GGMLBlockBits.storeHalf(superMin, to: block, at: 2)
+    }
+
+    /// The final levels `clamp(nearest_int((x + dmin·m) / (d·sc)), 0, maxLevel)` from the stored
+    /// (f16) `d`, `dmin` and 6-bit scales; a group whose `d·sc` is zero keeps its levels.
+    @inline(__always)
+    static func requantize(
+        _ values: UnsafePointer<Float>, maxLevel: Int32, block: UnsafeMutableRawPointer,
+        levels: UnsafeMutablePointer<UInt8>, simd: Bool
+    ) {
+        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
         let superScale = GGMLBlockBits.loadHalf(from: block, at: 0)
         let superMin = GGMLBlockBits.loadHalf(from: block, at: 2)
         for group in 0..<groups {

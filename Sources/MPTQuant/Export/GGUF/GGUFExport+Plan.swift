@@ -21,7 +21,8 @@ extension GGUFExport {
             let name = GGUFNaming.ggufName(for: tensor)
             return (tensor: tensor, name: name, shape: source.shape, kept: keptType(tensor, source: source, model: model, dtype: dtype, quant: plan.quant))
         }
-        let decisions = try GGUFTensorTypes.decisions(for: inputs, layerCount: model.config.nLayers, quant: plan.quant)
+        let decisions = try GGUFTensorTypes.decisions(
+            for: inputs, layerCount: model.config.nLayers, quant: plan.quant, hasImatrix: plan.imatrix != nil)
         return zip(inputs, decisions).map { input, decision in
             PlannedTensor(tensor: input.tensor, name: input.name, shape: input.shape, type: decision.type,
                           fallbackFrom: decision.fallbackFrom)

@@ -23,6 +23,8 @@ public enum GGUFExport {
         /// The type the mix wanted when the row length made it fall back to `type`
         /// (llama-quantize's `tensor_type_fallback`), else nil.
         public var fallbackFrom: GGMLType? = nil
+        /// Whether the tensor was quantized with an importance-matrix entry.
+        public var weighted = false
     }
 
     /// `general.quantization_version` as the converter writes it (`GGML_QUANT_VERSION`).
@@ -89,13 +91,15 @@ public enum GGUFExport {
         model: MPTModel, to path: String, plan: OutputPlan, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> [PlannedTensor] {
         let planned = try attributing(to: model.checkpoint.path) { try tensors(model: model, plan: plan) }
+        let importance = try plan.imatrix.map { try GGUFImportance(path: $0, tensors: planned) }
         let vocabulary = try vocabulary(model: model)
         let name = URL(fileURLWithPath: model.checkpoint.directory).standardizedFileURL.lastPathComponent
         var writer = try GGUFWriter()
-        for (key, value) in try metadata(model: model, plan: plan, name: name, vocabulary: vocabulary) {
+        for (key, value) in try metadata(model: model, plan: plan, name: name, vocabulary: vocabulary) + (importance?.metadata ?? []) {
             try writer.addMetadata(key, value)
         }
-        for item in planned {
+        var written = planned
+        for (index, item) in planned.enumerated() {
             let source = try model.source(item.tensor)
             if case let .quantized(stored) = source, stored.format == item.type.description {
                 try addCopy(of: stored, as: item, to: &writer, progress: progress, origin: model.checkpoint.path)
@@ -108,19 +112,21 @@ public enum GGUFExport {
             let threads = plan.threads
             let allowNonfinite = plan.allowNonfinite
             let canonicalName = item.tensor.name
+            let columnImportance = importance?.importance(for: item.name, type: item.type)
+            written[index].weighted = columnImportance != nil
             try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
                 progress(canonicalName)
                 try attributing(to: model.checkpoint.path) {
                     // LoRA-merged weights are computed here, one tensor at a time.
                     let view = try Dequantizer.decodedView(source, name: sourceName)
-                    let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads)
+                    let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads, importance: columnImportance)
                     if !allowNonfinite { try checkCounts(counts, name: sourceName, type: item.type) }
                     view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
                 }
             }
         }
         try writer.write(to: path, overwrite: plan.replaceExisting, durable: plan.isDurable)
-        return planned
+        return written
     }
 
     /// Copies the blocks of a quantized source whose type the mix keeps (llama-quantize writes

@@ -42,17 +42,18 @@ public enum GGUFTensorTypes {
     }
 
     /// The decisions for `tensors` (canonical tensor, GGUF name, row-major shape, and the type a
-    /// tensor that is not quantized keeps) of a model with `layerCount` blocks.
+    /// tensor that is not quantized keeps) of a model with `layerCount` blocks; `hasImatrix` as
+    /// llama-quantize's `--imatrix` (it changes some `ffn_down` types).
     public static func decisions(
         for tensors: [(tensor: CanonicalTensor, name: String, shape: [Int], kept: GGMLType)],
-        layerCount: Int, quant: QuantScheme
+        layerCount: Int, quant: QuantScheme, hasImatrix: Bool = false
     ) throws -> [Decision] {
         guard let mix = quant.llamaFileType else {
             guard quant == .none else { throw GGUFExportError.unsupportedQuantization(quant.rawValue) }
             return tensors.map { Decision(type: $0.kept, fallbackFrom: nil) }
         }
         let choices = LlamaQuantMix.plan(fileType: mix, tensors: tensors.map { LlamaQuantMix.Tensor(name: $0.name, shape: $0.shape) },
-                                         layerCount: layerCount)
+                                         layerCount: layerCount, hasImatrix: hasImatrix)
         return zip(tensors, choices).map { tensor, choice in
             Decision(type: choice.type ?? tensor.kept, fallbackFrom: choice.fallbackFrom)
         }

@@ -15,8 +15,8 @@ extension LlamaQuantMix {
         var attentionVUseMoreBits: @Sendable (Int, Int) -> Bool = LlamaQuantMix.useMoreBits
     }
 
-    /// `llama_tensor_get_type_impl` for arch `mpt` (no Falcon, expert, 70B or imatrix branches
-    /// can fire), starting from the file type's default type.
+    /// `llama_tensor_get_type_impl` for arch `mpt` (no Falcon, expert or 70B branches can fire;
+    /// the imatrix ones are in `ffnDownType`), starting from the file type's default type.
     static func mixType(_ tensor: Tensor, category: Category, fileType: LlamaFileType,
                         counters: inout Counters, rules: Rules) -> GGMLType {
         let base = fileType.defaultType
@@ -37,7 +37,7 @@ extension LlamaQuantMix {
         case .ffnDown:
             defer { counters.ffnDownIndex += 1 }
             return ffnDownType(base: base, fileType: fileType, layer: counters.ffnDownIndex,
-                               layerCount: counters.ffnDownCount, rules: rules)
+                               layerCount: counters.ffnDownCount, hasImatrix: counters.hasImatrix, rules: rules)
         case .attentionOutput:
             switch fileType {
             case .q2_k: return .q3_K
@@ -73,15 +73,18 @@ extension LlamaQuantMix {
     }
 
     private static func ffnDownType(base: GGMLType, fileType: LlamaFileType, layer: Int, layerCount: Int,
-                                    rules: Rules) -> GGMLType {
+                                    hasImatrix: Bool, rules: Rules) -> GGMLType {
         switch fileType {
         case .q2_k: return .q3_K
         case .q3_k_m: return layer < layerCount / 16 ? .q5_K : .q4_K
         case .q3_k_l: return .q5_K
         case .q4_k_m, .q5_k_m: return rules.ffnDownUseMoreBits(layer, layerCount) ? .q6_K : base
-        case .iq4_nl, .iq4_xs: return layer < layerCount / 8 ? .q5_K : base
+        case .iq4_nl, .iq4_xs: return layer < layerCount / 8 && !hasImatrix ? .q5_K : base
         case .q4_k_s: return layer < layerCount / 8 ? .q5_K : base
-        default: return base  // Q4_0/Q5_0's Q4_1/Q5_1 bump needs an imatrix
+        // "Guard against craziness in the first few ffn_down layers": only with an imatrix.
+        case .q4_0: return hasImatrix && layer < layerCount / 8 ? .q4_1 : base
+        case .q5_0: return hasImatrix && layer < layerCount / 8 ? .q5_1 : base
+        default: return base
         }
     }
 

@@ -3,7 +3,8 @@ import MPTFormats
 /// The per-tensor type choice of `llama-quantize` for arch `mpt`, as the llama.cpp vendored by
 /// llama-cpp-python 0.3.36 makes it (`src/llama-quant.cpp`: `tensor_allows_quantization`,
 /// `llama_tensor_get_type`, `llama_tensor_get_type_impl`, `tensor_type_fallback`), without an
-/// imatrix, `--pure`, `--tensor-type`, `--output-tensor-type` or `--token-embedding-type`.
+/// `--pure`, `--tensor-type`, `--output-tensor-type` or `--token-embedding-type`; with or without
+/// an imatrix (`Counters.hasImatrix`, llama-quantize's `qs.has_imatrix`).
 ///
 /// llama-quantize visits the tensors in its `weights_map` order (`llamaOrder`) and keeps
 /// counters across them (`Counters`): the index of the current attention-V-like tensor and of
@@ -67,9 +68,12 @@ public enum LlamaQuantMix {
         public var hasTiedEmbeddings = true
         /// `n_head / n_head_kv` (1 for every MPT MPTKit reads).
         public var headsPerKVHead = 1
+        /// `qs.has_imatrix`: an importance matrix was given (it changes the `ffn_down` rules of
+        /// Q4_0, Q5_0, IQ4_NL and IQ4_XS).
+        public var hasImatrix = false
 
         /// Counters for a file holding tensors `names` and `layerCount` blocks.
-        public init(names: [String], layerCount: Int, headsPerKVHead: Int = 1) {
+        public init(names: [String], layerCount: Int, headsPerKVHead: Int = 1, hasImatrix: Bool = false) {
             for name in names {
                 let category = Category(name: name)
                 if category.isAttentionVLike { attentionVCount += 1 }
@@ -77,20 +81,23 @@ public enum LlamaQuantMix {
             }
             ffnDownCount = layerCount
             self.headsPerKVHead = headsPerKVHead
+            self.hasImatrix = hasImatrix
         }
     }
 
     /// The choice for every tensor of a file, in the order of `tensors`. The walk itself follows
     /// `llamaOrder`, as llama-quantize's does. `layerCount` is `mpt.block_count`.
     public static func plan(fileType: LlamaFileType, tensors: [Tensor], layerCount: Int,
-                            headsPerKVHead: Int = 1) -> [Choice] {
-        plan(fileType: fileType, tensors: tensors, layerCount: layerCount, headsPerKVHead: headsPerKVHead, rules: Rules())
+                            headsPerKVHead: Int = 1, hasImatrix: Bool = false) -> [Choice] {
+        plan(fileType: fileType, tensors: tensors, layerCount: layerCount, headsPerKVHead: headsPerKVHead,
+             hasImatrix: hasImatrix, rules: Rules())
     }
 
     /// `plan` with replaceable rule pieces (tests check that a wrong rule fails the goldens).
     static func plan(fileType: LlamaFileType, tensors: [Tensor], layerCount: Int, headsPerKVHead: Int,
-                     rules: Rules) -> [Choice] {
-        var counters = Counters(names: tensors.map(\.name), layerCount: layerCount, headsPerKVHead: headsPerKVHead)
+                     hasImatrix: Bool = false, rules: Rules) -> [Choice] {
+        var counters = Counters(
+            names: tensors.map(\.name), layerCount: layerCount, headsPerKVHead: headsPerKVHead, hasImatrix: hasImatrix)
         var chosen: [String: Choice] = [:]
         for index in llamaOrder(tensors.map(\.name)) {
             let tensor = tensors[index]

@@ -1,0 +1,65 @@
+/// A K-quant with per-group scales and mins (`Q4_K`, `Q5_K`): the quantizers are shared
+/// (`GGMLScaleMinSuperBlock`), each type gives its search parameters and how it packs levels.
+protocol GGMLScaleMinFormat: GGMLWeightedBlockFormat {
+    /// The `make_qkx2_quants` parameters of `quantize_row_<type>_ref`.
+    static var search: GGMLScaleMinSuperBlock.Search { get }
+    /// Writes the 256 final levels into the block's quant bytes.
+    static func pack(_ levels: UnsafePointer<UInt8>, into block: UnsafeMutableRawPointer)
+}
+
+extension GGMLScaleMinFormat {
+    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { levels in
+            guard let levels = levels.baseAddress else { return }
+            GGMLScaleMinSuperBlock.quantizeScalar(values, search: search, into: block, levels: levels)
+            pack(levels, into: block)
+        }
+    }
+
+    /// The eight groups' scale searches run in the eight lanes of `SIMD8` (same bits as scalar).
+    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { levels in
+            guard let levels = levels.baseAddress else { return }
+            GGMLScaleMinSuperBlock.quantizeSIMD(values, search: search, into: block, levels: levels)
+            pack(levels, into: block)
+        }
+    }
+
+    /// `quantize_row_<type>_impl` with `quant_weights` for one super-block: weights
+    /// `qw · sqrt(σ² + x²)` with `σ² = 2·Σx²/256`, each group's scale and min from
+    /// `make_qkx3_quants(32, nmax, …, −0.9, 0.05, 36)`, the scales and mins to 6 bits by
+    /// `make_qp_quants(8, 63, …, Σw)`, then the final levels from the stored scales.
+    static func quantizeBlockWeighted(
+        _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
+    ) {
+        let groupSize = GGMLScaleMinSuperBlock.groupSize
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 32 + 16) { bytes in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 24) { floats in
+                guard let levels = bytes.baseAddress, let weights = floats.baseAddress else { return }
+                let scratch = levels + 256, scaleLevels = levels + 288, minLevels = levels + 296
+                let scales = weights + 32, mins = weights + 40, sums = weights + 48
+                let sigma2 = GGMLSuperBlockWeights.sigma2(values, factor: 2)
+                for group in 0..<GGMLScaleMinSuperBlock.groups {
+                    let x = values + groupSize * group, qw = importance + groupSize * group
+                    sums[group] = GGMLSuperBlockWeights.fill(weights, values: x, importance: qw, sigma2: sigma2, count: groupSize)
+                    let found = GGMLKQuantSearch.scaleMin(
+                        x, weights: weights, count: groupSize, maxLevel: search.maxLevel, rmin: -0.9, rdelta: 0.05,
+                        steps: 36, levels: levels + groupSize * group, scratch: scratch, variant: .qkx3)
+                    scales[group] = found.scale
+                    mins[group] = found.negatedMin
+                }
+                let superScale = GGMLKQuantSearch.positiveScale(scales, count: 8, maxLevel: 63, levels: scaleLevels, weights: sums)
+                let superMin = GGMLKQuantSearch.positiveScale(mins, count: 8, maxLevel: 63, levels: minLevels, weights: sums)
+                var packedScales = SIMD8<UInt8>(repeating: 0), packedMins = packedScales
+                for group in 0..<8 {
+                    packedScales[group] = min(63, scaleLevels[group])
+                    packedMins[group] = min(63, minLevels[group])
+                }
+                GGMLScaleMinSuperBlock.store(
+                    scaleLevels: packedScales, minLevels: packedMins, superScale: superScale, superMin: superMin, into: block)
+                GGMLScaleMinSuperBlock.requantize(values, maxLevel: search.maxLevel, block: block, levels: levels, simd: false)
+                pack(levels, into: block)
+            }
+        }
+    }
+}
