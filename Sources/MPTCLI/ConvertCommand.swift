@@ -36,7 +36,7 @@ public struct ConvertCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "NF4 double quantization of the block scales (QLoRA default).")
     var doubleQuant = true
 
-    @Option(help: "Largest shard in bytes; suffixes KB, MB, GB (default: one file; safetensors only).")
+    @Option(help: "Largest shard in bytes; suffixes KB, MB, GB, KiB, MiB, GiB (default: one file). Safetensors: model-0000K-of-0000N.safetensors + index; GGUF: OUT-0000K-of-0000N.gguf as llama-gguf-split --split-max-size writes them (its 3M is 3MB).")
     var shardSize: String?
 
     @OptionGroup var threading: ThreadOptions
@@ -95,8 +95,6 @@ public struct ConvertCommand: ParsableCommand {
             return "--quant \(quant.rawValue) is written as GGUF: use --format gguf (or an OUT ending in .gguf)"
         case let .quantization(quant, .gguf):
             return "--quant \(quant.rawValue) is a bitsandbytes safetensors layout, but \(chosen) asks for GGUF (which takes --quant none or one of \(LlamaFileType.nameList)): use --format safetensors"
-        case .sharding:
-            return "--shard-size applies to safetensors output; \(chosen) asks for GGUF, which is written as one file"
         case .nf4Blocksize:
             return "--blocksize must be a power of two from \(NF4Settings.blocksizes.lowerBound) to \(NF4Settings.blocksizes.upperBound)"
         case .shardSize:

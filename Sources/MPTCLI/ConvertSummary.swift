@@ -33,10 +33,12 @@ struct ConvertSummary {
                 for tensor in collection.names { byType[collection[tensor].map { "\($0.dtype)" } ?? "?", default: 0] += 1 }
             }
             fallbacks = []
-        case let .ggufFile(planned):
+        case let .ggufFile(planned, paths):
             format = "gguf"
-            files = [File(name: URL(fileURLWithPath: output).lastPathComponent, bytes: Self.size(of: output))]
-            for info in try GGUFFile.read(path: output).tensors { byType[info.type.description, default: 0] += 1 }
+            files = paths.map { File(name: URL(fileURLWithPath: $0).lastPathComponent, bytes: Self.size(of: $0)) }
+            for path in paths {
+                for info in try GGUFFile.read(path: path).tensors { byType[info.type.description, default: 0] += 1 }
+            }
             fallbacks = planned.filter { $0.fallbackFrom != nil }
         }
         tensorTypes = byType.map { (type: $0.key, count: $0.value) }

@@ -122,7 +122,7 @@ enum SyntheticMPT {
         let input = try GGUFExportSupport.convert(TestPaths.model("mpt-4h-f32"), into: directory, file: "in.gguf",
                                                   options: try OutputPlan(format: .gguf, dtype: .fixed(dtype)))
         let source = try MPTModel(checkpoint: try CheckpointLoader.open(input))
-        let written = try GGUFExport.write(model: source, to: directory + "/q8.gguf", plan: try OutputPlan(format: .gguf, quant: .q8_0))
+        let written = try GGUFExport.write(model: source, to: directory + "/q8.gguf", plan: try OutputPlan(format: .gguf, quant: .q8_0)).tensors
         let direct = try Self.layout(TestPaths.model("mpt-4h-f32"), quant: .q8_0)
         #expect(written.map(\.type) == direct.map(\.type))
         let file = try GGUFFile.read(path: directory + "/q8.gguf")

@@ -23,7 +23,7 @@ import Testing
         let model = try MPTModel(checkpoint: try CheckpointLoader.open(TestPaths.model("mpt-trained-d256")))
         let plan = try OutputPlan(format: .gguf, quant: try #require(QuantScheme(rawValue: fileType)), durability: .unsynced,
                                   imatrix: imatrix)
-        return try GGUFExport.write(model: model, to: path, plan: plan)
+        return try GGUFExport.write(model: model, to: path, plan: plan).tensors
     }
 
     static func hashes(_ path: String) throws -> [String: (type: String, sha256: String)] {

@@ -14,14 +14,14 @@ import Testing
         #expect(throws: OutputPlanError.quantization(.int8, format: .gguf)) { try OutputPlan(format: .gguf, quant: .int8) }
         #expect(throws: OutputPlanError.quantization(.q4_0, format: .safetensors)) { try OutputPlan(quant: .q4_0) }
         #expect(throws: OutputPlanError.quantization(.q8_0, format: .safetensors)) { try OutputPlan(quant: .q8_0) }
-        #expect(throws: OutputPlanError.sharding(format: .gguf)) { try OutputPlan(format: .gguf, shardSize: 1 << 20) }
+        _ = try OutputPlan(format: .gguf, shardSize: 1 << 20)  // written as llama-gguf-split parts
         #expect(throws: OutputPlanError.nf4Blocksize(96)) { try OutputPlan(quant: .nf4, nf4: NF4Settings(blocksize: 96)) }
         #expect(throws: OutputPlanError.nf4Blocksize(8192)) { try OutputPlan(quant: .nf4, nf4: NF4Settings(blocksize: 8192)) }
         #expect(throws: OutputPlanError.threads(0)) { try OutputPlan(threads: 0) }
         for quant in [QuantScheme.none, .int8, .nf4] { _ = try OutputPlan(format: .safetensors, quant: quant, shardSize: 1000) }
         for quant in [QuantScheme.none, .q8_0, .q4_0] { _ = try OutputPlan(format: .gguf, quant: quant) }
         // The messages speak of the output, not of flags.
-        for error in [OutputPlanError.quantization(.nf4, format: .gguf), .sharding(format: .gguf), .nf4Blocksize(3), .threads(0)] {
+        for error in [OutputPlanError.quantization(.nf4, format: .gguf), .nf4Blocksize(3), .threads(0)] {
             #expect(!error.description.contains("--"), "\(error)")
         }
     }

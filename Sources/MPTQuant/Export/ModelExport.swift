@@ -9,8 +9,8 @@ public enum ModelExport {
     public enum Result: Sendable {
         /// A safetensors model directory and the files in it.
         case directory(files: [String])
-        /// A GGUF file and its tensors.
-        case ggufFile(tensors: [GGUFExport.PlannedTensor])
+        /// A GGUF file (or the parts of a split one) and its tensors.
+        case ggufFile(tensors: [GGUFExport.PlannedTensor], files: [String])
 
         /// One line for the tools: the files written, or the tensor count by ggml type and the
         /// row-length fallbacks llama-quantize's rules made.
@@ -18,12 +18,17 @@ public enum ModelExport {
             switch self {
             case let .directory(files):
                 return files.joined(separator: ", ")
-            case let .ggufFile(tensors):
+            case let .ggufFile(tensors, files):
                 let types = Dictionary(grouping: tensors, by: { $0.type.description }).map { "\($0.value.count) \($0.key)" }.sorted()
                 let weighted = tensors.filter(\.weighted).count
                 return "\(tensors.count) tensors (\(types.joined(separator: ", ")))" + Self.fallbackSummary(tensors)
                     + (weighted > 0 ? "; \(weighted) quantized with the imatrix" : "")
+                    + (files.count > 1 ? "; split into \(files.count) parts: " + files.map(Self.fileName).joined(separator: ", ") : "")
             }
+        }
+
+        private static func fileName(_ path: String) -> String {
+            path.split(separator: "/").last.map(String.init) ?? path
         }
 
         /// `; 2 fell back (row length not a multiple of the block): Q4_K→Q5_0 ×2 (blk.0.ffn_down.weight, …)`,
@@ -62,7 +67,8 @@ public enum ModelExport {
         case (.safetensors, .int8), (.safetensors, .nf4):
             return .directory(files: try BitsAndBytesExport.writeDirectory(model: model, plan: plan, to: output, progress: progress))
         case (.gguf, _):
-            return .ggufFile(tensors: try attributing(to: output) { try GGUFExport.write(model: model, to: output, plan: plan, progress: progress) })
+            let written = try attributing(to: output) { try GGUFExport.write(model: model, to: output, plan: plan, progress: progress) }
+            return .ggufFile(tensors: written.tensors, files: written.files)
         case (.safetensors, _):
             // `OutputPlan.init` refuses the GGUF types here; kept as an error rather than a trap.
             throw OutputPlanError.quantization(plan.quant, format: plan.format)

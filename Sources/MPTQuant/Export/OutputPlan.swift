@@ -77,7 +77,6 @@ public struct OutputPlan: Sendable, Equatable {
         case .safetensors, .gguf:
             break
         }
-        if format == .gguf, shardSize != nil { throw OutputPlanError.sharding(format: format) }
         if imatrix != nil, format != .gguf || quant.llamaFileType == nil { throw OutputPlanError.imatrix(quant, format: format) }
     }
 }

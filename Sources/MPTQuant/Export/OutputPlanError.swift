@@ -4,8 +4,6 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
     /// A quantization the format cannot hold (the llama-quantize file types are GGUF; int8/NF4
     /// are bitsandbytes safetensors layouts).
     case quantization(QuantScheme, format: OutputFormat)
-    /// The format is written as one file and cannot be sharded.
-    case sharding(format: OutputFormat)
     /// An NF4 block size outside 64…4096 or not a power of two.
     case nf4Blocksize(Int)
     /// A shard size that is not positive.
@@ -20,8 +18,6 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
         case let .quantization(quant, format):
             let home = quant.llamaFileType != nil ? "GGUF" : "safetensors (bitsandbytes layout)"
             return "\(quant.rawValue) quantization is written as \(home), not \(format.rawValue)"
-        case let .sharding(format):
-            return "\(format.rawValue) output is a single file and cannot be sharded"
         case let .nf4Blocksize(size):
             return "NF4 block size \(size) is not a power of two from \(NF4Settings.blocksizes.lowerBound) to \(NF4Settings.blocksizes.upperBound)"
         case let .shardSize(size):

@@ -25,6 +25,9 @@ public struct MPTForward: Sendable {
     /// pass over a large model keeps about one tensor resident). Generation turns it off: every
     /// step reads every weight again, and the mapping is then its resident copy.
     public var releasesWeightPages = true
+    /// Called after each block of a full pass with the block's index (the tools' progress line);
+    /// not called by generation's cached steps.
+    public var onBlockDone: (@Sendable (Int) -> Void)?
     /// The weights already found finite (shared by copies of this forward pass).
     let checkedWeights = CheckedWeights()
 
@@ -68,6 +71,7 @@ public struct MPTForward: Sendable {
         let buffers = BlockBuffers<T>(length: length, config: config, threads: threads)
         for layer in 0..<config.nLayers {
             try runBlock(layer, state: state, buffers: buffers)
+            onBlockDone?(layer)
         }
         return try headLogits(state.readOnly, rows: length, buffers: buffers)
     }

@@ -83,50 +83,88 @@ public enum GGUFExport {
         return file.metadata.filter { $0.key.hasPrefix("tokenizer.") || $0.key == MPTGGUFKey.vocabSize }
     }
 
-    /// Converts `model` into the GGUF file `path` (replaced only when `plan.replaceExisting`);
-    /// `progress` is called with each tensor's canonical name as its writing starts.
-    /// - Returns: the tensors written.
+    /// Converts `model` into the GGUF file `path` (replaced only when `plan.replaceExisting`),
+    /// or, when `plan.shardSize` is set and the tensors do not fit, into the parts
+    /// `<path minus .gguf>-0000K-of-0000N.gguf` laid out as `llama-gguf-split --split-max-size`
+    /// lays them out (`GGUFSplitLayout`); `progress` is called with each tensor's canonical name
+    /// as its writing starts. If a part fails, the parts already written are removed.
+    /// - Returns: the tensors written and the files (`path`, or the parts in order).
     @discardableResult
     public static func write(
         model: MPTModel, to path: String, plan: OutputPlan, progress: @escaping @Sendable (String) -> Void = { _ in }
-    ) throws -> [PlannedTensor] {
+    ) throws -> (tensors: [PlannedTensor], files: [String]) {
         let planned = try attributing(to: model.checkpoint.path) { try tensors(model: model, plan: plan) }
         let importance = try plan.imatrix.map { try GGUFImportance(path: $0, tensors: planned) }
         let vocabulary = try vocabulary(model: model)
         let name = URL(fileURLWithPath: model.checkpoint.directory).standardizedFileURL.lastPathComponent
-        var writer = try GGUFWriter()
-        for (key, value) in try metadata(model: model, plan: plan, name: name, vocabulary: vocabulary) + (importance?.metadata ?? []) {
-            try writer.addMetadata(key, value)
-        }
+        let metadata = try metadata(model: model, plan: plan, name: name, vocabulary: vocabulary) + (importance?.metadata ?? [])
+        let byteCounts = try planned.map { try $0.type.byteCount(innermostFirst: $0.shape.reversed(), tensor: $0.name) }
+        let parts = plan.shardSize.map { GGUFSplitLayout.parts(byteCounts: byteCounts, maxBytes: $0) } ?? [planned.indices]
+        guard parts.count <= Int(UInt16.max) else { throw GGUFExportError.tooManyParts(parts.count) }
+        let paths = parts.count == 1 ? [path] : partPaths(for: path, count: parts.count)
         var written = planned
-        for (index, item) in planned.enumerated() {
-            let source = try model.source(item.tensor)
-            if case let .quantized(stored) = source, stored.format == item.type.description {
-                try addCopy(of: stored, as: item, to: &writer, progress: progress, origin: model.checkpoint.path)
-                continue
-            }
-            if case let .dense(view) = source, !view.isContiguous {
-                throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
-            }
-            let sourceName = model.sourceNames[item.tensor] ?? item.tensor.name
-            let threads = plan.threads
-            let allowNonfinite = plan.allowNonfinite
-            let canonicalName = item.tensor.name
-            let columnImportance = importance?.importance(for: item.name, type: item.type)
-            written[index].weighted = columnImportance != nil
-            try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
-                progress(canonicalName)
-                try attributing(to: model.checkpoint.path) {
-                    // LoRA-merged weights are computed here, one tensor at a time.
-                    let view = try Dequantizer.decodedView(source, name: sourceName)
-                    let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads, importance: columnImportance)
-                    if !allowNonfinite { try checkCounts(counts, name: sourceName, type: item.type) }
-                    view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
+        var finished: [String] = []
+        do {
+            for (partIndex, part) in parts.enumerated() {
+                var writer = try GGUFWriter()
+                if partIndex == 0 {
+                    for (key, value) in metadata { try writer.addMetadata(key, value) }
                 }
+                if parts.count > 1 {
+                    for (key, value) in GGUFSplitLayout.splitMetadata(part: partIndex, of: parts.count, tensors: planned.count) {
+                        try writer.addMetadata(key, value)
+                    }
+                }
+                for index in part {
+                    written[index].weighted = try add(planned[index], of: model, plan: plan, importance: importance, to: &writer, progress: progress)
+                }
+                try writer.write(to: paths[partIndex], overwrite: plan.replaceExisting, durable: plan.isDurable)
+                finished.append(paths[partIndex])
+            }
+        } catch {
+            for file in finished { unlink(file) }
+            throw error
+        }
+        return (written, paths)
+    }
+
+    /// `<path without .gguf>-0000K-of-0000N.gguf` for every part.
+    public static func partPaths(for path: String, count: Int) -> [String] {
+        let prefix = path.hasSuffix(".gguf") ? String(path.dropLast(".gguf".count)) : path
+        return (1...count).map { GGUFSplit.path(prefix: prefix, number: $0, count: count) }
+    }
+
+    /// Adds one planned tensor to `writer` (copied when the source already has its type, else
+    /// quantized when written); returns whether an importance-matrix entry was used.
+    private static func add(
+        _ item: PlannedTensor, of model: MPTModel, plan: OutputPlan, importance: GGUFImportance?, to writer: inout GGUFWriter,
+        progress: @escaping @Sendable (String) -> Void
+    ) throws -> Bool {
+        let source = try model.source(item.tensor)
+        if case let .quantized(stored) = source, stored.format == item.type.description {
+            try addCopy(of: stored, as: item, to: &writer, progress: progress, origin: model.checkpoint.path)
+            return false
+        }
+        if case let .dense(view) = source, !view.isContiguous {
+            throw FileError(path: model.checkpoint.path, underlying: GGUFExportError.nonContiguous(tensor: item.tensor.name))
+        }
+        let sourceName = model.sourceNames[item.tensor] ?? item.tensor.name
+        let threads = plan.threads
+        let allowNonfinite = plan.allowNonfinite
+        let canonicalName = item.tensor.name
+        let origin = model.checkpoint.path
+        let columnImportance = importance?.importance(for: item.name, type: item.type)
+        try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
+            progress(canonicalName)
+            try attributing(to: origin) {
+                // LoRA-merged weights are computed here, one tensor at a time.
+                let view = try Dequantizer.decodedView(source, name: sourceName)
+                let counts = try GGMLQuantizer.write(view, as: item.type, to: &sink, threads: threads, importance: columnImportance)
+                if !allowNonfinite { try checkCounts(counts, name: sourceName, type: item.type) }
+                view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
             }
         }
-        try writer.write(to: path, overwrite: plan.replaceExisting, durable: plan.isDurable)
-        return written
+        return columnImportance != nil
     }
 
     /// Copies the blocks of a quantized source whose type the mix keeps (llama-quantize writes

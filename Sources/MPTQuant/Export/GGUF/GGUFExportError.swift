@@ -19,6 +19,9 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
     /// `tensor` is stored in a quantized type this build cannot decode.
     case noDecoder(tensor: String, type: String)
 
+    /// A split output would need more parts than `split.count` (UINT16) can number.
+    case tooManyParts(Int)
+
     public var description: String {
         switch self {
         case let .unrepresentable(option, reason):
@@ -35,6 +38,8 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
             return "tensor '\(tensor)' is already quantized (\(from)); re-quantizing it to \(to) is refused, as llama-quantize does"
         case let .noDecoder(tensor, type):
             return "tensor '\(tensor)' is stored as \(type), which MPTKit cannot decode"
+        case let .tooManyParts(count):
+            return "the output would be split into \(count) parts, more than split.count can number (65535): use a larger shard size"
         }
     }
 }
