@@ -132,7 +132,7 @@ public struct VerifyCommand: ParsableCommand {
         var comparison: (label: String, logits: [Double], kind: CandidateKind)?
         if let candidateModel {
             let run = try LogitRun(model: candidateModel, tokens: ids, precision: precision, threads: threads)
-            comparison = (candidate ?? "", run.logits, CandidateKind.classify(candidate: candidateModel, reference: referenceModel))
+            comparison = (candidate ?? "", run.logits, try CandidateKind.classify(candidate: candidateModel, reference: referenceModel))
             try dump(run.logits, vocab: config.vocabSize)
         } else {
             try dump(referenceRun.logits, vocab: config.vocabSize)
@@ -143,7 +143,7 @@ public struct VerifyCommand: ParsableCommand {
                 throw FileError(path: referenceLogits, underlying: VerifyFailure.shapeMismatch(found: stored.shape, expected: [ids.count, config.vocabSize]))
             }
             // The stored logits are the reference; the model is the candidate.
-            let kind = CandidateKind.classify(candidate: referenceModel, reference: nil)
+            let kind = try CandidateKind.classify(candidate: referenceModel, reference: nil)
             let report = try ParityMetrics.compare(reference: stored.values, candidate: referenceRun.logits, vocab: config.vocabSize, tokens: ids)
             let verdict = try VerifyVerdict(report: report, kind: kind, maxRelativeL2: maxRelL2)
             return present(report, verdict: verdict, reference: referenceLogits, candidate: referenceLabel, tokens: ids)
@@ -161,6 +161,9 @@ public struct VerifyCommand: ParsableCommand {
             return true
         }
         let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
+        let fresh = try candidateModel.map {
+            try freshVerdict(reference: referenceModel, candidate: $0, referenceLogits: referenceRun.logits, report: report, tokens: ids)
+        }
         var agreement: GenerationAgreement?
         if let generate, let candidateModel {
             let count = try generationCount(generate, ids, config)
@@ -168,7 +171,7 @@ public struct VerifyCommand: ParsableCommand {
                 reference: referenceModel, candidate: candidateModel, prompt: ids, count: count, threads: threads)
         }
         let verdict = try VerifyVerdict(report: report, kind: comparison.kind, maxRelativeL2: maxRelL2,
-                                        generation: agreement, requiredAgreement: minAgree)
+                                        generation: agreement, requiredAgreement: minAgree, fresh: fresh)
         var generation: GenerationSummary?
         if let check = verdict.generation {
             let bpe = try tokenizer(referenceModel, candidateModel)
