@@ -58,7 +58,7 @@ extension VerifyCommand {
             let text = try TokenizerLoading.text(ofFile: textFile)
             let ids = try TokenizerLoading.tokenizer(at: tokenizerPath).encode(text).map(Int.init)
             let plan = try attributing(to: textFile) { try TextChunking(tokenCount: ids.count, context: ctx, limit: chunks) }
-            let kind = try CandidateKind.classify(candidate: candidateModel, reference: model)
+            let kind = try attributing(to: candidate) { try CandidateKind.classify(candidate: candidateModel, reference: model) }
             let freshModel = try freshQuantization(reference: model, candidate: candidateModel)
             var forwards = [try MPTForward(config: candidateModel.config, weights: ModelWeightProvider(model: candidateModel), threads: threading.threads)]
             if FreshQuantization.isQuantized(candidateModel) {

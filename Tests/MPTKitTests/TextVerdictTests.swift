@@ -42,6 +42,9 @@ struct TextVerdictTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.json?["kind"]?.stringValue == kind)
         #expect(result.json?["pass"]?.boolValue == true, "\(result.output)")
+        // MPTKit's own conversion is byte-identical to the fresh quantization the verdict makes.
+        #expect(result.json?["fresh_quantization"]?["identical"]?.boolValue == true, "\(result.output)")
+        #expect(result.json?["fresh_quantization"]?["pass"]?.boolValue == true, "\(result.output)")
     }
 
     enum Broken: String, CaseIterable, Sendable {
@@ -73,6 +76,10 @@ struct TextVerdictTests {
         #expect(result.status == 1, "\(broken): \(result.output)")
         #expect(result.json?["pass"]?.boolValue == false, "\(broken): \(result.output)")
         #expect(result.json?["failures"]?.arrayValue?.isEmpty == false, "\(broken): \(result.output)")
+        // The fresh-quantization check fails on its own too, naming the broken tensors.
+        let fresh = result.json?["fresh_quantization"]
+        #expect(fresh?["pass"]?.boolValue == false, "\(broken): \(result.output)")
+        #expect(fresh?["beyond_margin"]?.arrayValue?.isEmpty == false, "\(broken): \(result.output)")
     }
 
     /// The verdict's rules: each check can fail alone, NaN never passes, options override defaults.

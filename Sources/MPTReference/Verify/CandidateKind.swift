@@ -1,4 +1,5 @@
 import MPTCore
+import MPTFormats
 import MPTGraph
 
 /// What kind of lossy transformation a candidate model went through, which sets the default
@@ -72,8 +73,8 @@ public enum CandidateKind: String, Sendable, CaseIterable, Codable {
         case .eightBit: return 6e-2
         case .fiveToSixBit: return 0.25
         case .fourBit: return 0.5
-        case .threeBit: return 0.8
-        case .twoBit: return 1.2
+        case .threeBit: return 0.5
+        case .twoBit: return 0.8
         }
     }
 
@@ -86,30 +87,42 @@ public enum CandidateKind: String, Sendable, CaseIterable, Codable {
     }
 
     /// Classifies `candidate` against `reference` (or on its own when comparing with stored
-    /// logits). A quantized file is the kind of the format holding most elements of its block
-    /// attention / feed-forward matrices (a Q4_K_M file is `q4_k` although its attn_qkv is Q5_K;
-    /// the fresh-quantization verdict judges each tensor by its own type); dense ones by their
-    /// linear-weight dtype (a LoRA-merged weight counts as its stored base weight). Throws
-    /// `Failure.unrecognizedFormat` for a quantized format no kind covers, anywhere in the model.
+    /// logits). A quantized file is the kind of the fewest-bits format among its block attention /
+    /// feed-forward matrices — the type its file type is named after (a Q4_K_M file is `q4_k`
+    /// although its attn_qkv is Q5_K and some ffn_down Q6_K; a Q2_K file is `q2_k` although most of
+    /// it is Q3_K); the fresh-quantization verdict judges each tensor by its own type. Dense
+    /// candidates are classified by their linear-weight dtype (a LoRA-merged weight counts as its
+    /// stored base weight). Throws `Failure.unrecognizedFormat` for a quantized format no kind
+    /// covers, anywhere in the model.
     public static func classify(candidate: MPTModel, reference: MPTModel?) throws -> CandidateKind {
+        var kinds: Set<CandidateKind> = []
         for tensor in candidate.orderedTensors {
-            if case let .quantized(stored)? = candidate.tensors[tensor]?.stored, CandidateKind(quantizedFormat: stored.format) == nil {
+            guard case let .quantized(stored)? = candidate.tensors[tensor]?.stored else { continue }
+            guard let kind = CandidateKind(quantizedFormat: stored.format) else {
                 throw Failure.unrecognizedFormat(format: stored.format, tensor: candidate.sourceNames[tensor] ?? tensor.name)
             }
+            if blockMatrices(candidate.config).contains(tensor) { kinds.insert(kind) }
         }
-        var elements: [CandidateKind: Int] = [:]
-        for tensor in blockMatrices(candidate.config) {
-            if case let .quantized(stored)? = candidate.tensors[tensor]?.stored, let kind = CandidateKind(quantizedFormat: stored.format) {
-                elements[kind, default: 0] &+= stored.shape.reduce(1, &*)
-            }
-        }
-        if let majority = elements.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue) }) {
-            return majority.key
+        if let fewest = kinds.min(by: { ($0.bitsPerWeight, $0.rawValue) < ($1.bitsPerWeight, $1.rawValue) }) {
+            return fewest
         }
         let probe = CanonicalTensor.block(0, .wqkv, .weight)
         guard case let .dense(view)? = candidate.tensors[probe]?.stored,
               let reference, case let .dense(referenceView)? = reference.tensors[probe]?.stored else { return .exact }
         return denseKind(candidate: view.dtype, reference: referenceView.dtype)
+    }
+
+    /// Stored bits per weight of a quantized kind, scales included (NF4 at its default block size
+    /// 64 with float32 scales); 32 for the dense kinds.
+    var bitsPerWeight: Double {
+        switch self {
+        case .exact, .f16, .bf16: return 32
+        case .int8: return 8
+        case .nf4: return 4.5
+        default:
+            guard let type = GGMLType.allCases.first(where: { $0.description.lowercased() == rawValue }) else { return 32 }
+            return Double(type.typeSize * 8) / Double(type.blockSize)
+        }
     }
 
     private static func denseKind(candidate: DType, reference: DType) -> CandidateKind {

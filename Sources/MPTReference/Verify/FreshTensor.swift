@@ -94,7 +94,7 @@ struct FreshTensor {
         guard dtype == .f16 || dtype == .bf16, !zip(values, reference).allSatisfy({ $0.bitPattern == $1.bitPattern }) else {
             return FreshTensor(source: referenceSource, values: values, identical: identical)
         }
-        let storage = try ByteStorage(count: values.count &* 2, origin: "fresh \(dtype)") { buffer in
+        let storage = ByteStorage(count: values.count &* 2, origin: "fresh \(dtype)") { buffer in
             let halves = buffer.bindMemory(to: UInt16.self)
             values.withUnsafeBufferPointer { source in
                 if dtype == .f16 {

@@ -65,8 +65,8 @@ extension CandidateKind {
         case .bf16, .eightBit: return 2e-3
         case .fiveToSixBit: return 3e-3
         case .fourBit: return 0.01
-        case .threeBit: return 0.03
-        case .twoBit: return 0.1
+        case .threeBit: return 0.015
+        case .twoBit: return 0.035
         }
     }
 
@@ -75,10 +75,10 @@ extension CandidateKind {
         switch tier {
         case .exact, .f16: return 0.99
         case .bf16, .eightBit: return 0.97
-        case .fiveToSixBit: return 0.95
+        case .fiveToSixBit: return 0.93
         case .fourBit: return 0.9
-        case .threeBit: return 0.85
-        case .twoBit: return 0.75
+        case .threeBit: return 0.88
+        case .twoBit: return 0.8
         }
     }
 }

@@ -48,8 +48,9 @@ public struct WeightErrorMargin: Sendable, Equatable {
         self.absolute = absolute
     }
 
-    /// The defaults: an llama-quantize file made with an imatrix on the trained fixture is at most
-    /// 1.07× the fresh error (Q2_K), a ×1.1 block-scale error 1.4× (Q4_0); see Formats/verify.md.
+    /// The defaults: on the trained fixture a llama-quantize file made with an imatrix is at most
+    /// 1.033× the fresh error in any tensor (Q3_K_M), the least-broken candidate 1.60× (Q4_0 block
+    /// scales ×1.1); see Formats/verify.md.
     public static let standard = WeightErrorMargin(relative: 0.2, absolute: 2e-3)
 
     /// The largest candidate error that passes next to `fresh`.
