@@ -56,34 +56,32 @@ struct FreshQuantizationVerdictTests {
         }
     }
 
-    enum Broken: String, CaseIterable, Sendable {
-        case nf4ScalesUp, nf4ScalesDown, nf4Nibbles, q8ScalesOff, q4ScalesOff, swappedTensor, unrelatedModel
+    /// A K-quant mix on the trained fixture (d_model 256, so the K types apply: Q4_K, with Q6_K for
+    /// the ffn_down of layer 1 and the tied embedding) is identical to its fresh quantization
+    /// tensor by tensor and passes. Eight prompt tokens keep the debug-build forward short; the two
+    /// K-quant passes (conversion, fresh quantization) cost most of this test's ~90 s of CPU.
+    @Test func kQuantMixOnTheTrainedFixtureIsIdentical() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let trained = TestPaths.model("mpt-trained-d256")
+        try Self.convert(["--quant", "q4_k_m"], to: directory + "/q4km.gguf", model: trained)
+        let run = try runTool("mpt-verify", [trained, directory + "/q4km.gguf", "--tokens", "11,7930,7657,7384,7111,6838,6565,6292", "--json"])
+        let json = try JSONParser.parse(run.standardOutput)
+        #expect(run.status == 0, "\(run.standardOutput) \(run.standardError)")
+        #expect(json["candidate_kind"]?.stringValue == "q4_k")
+        let formats = Set(json["fresh_quantization"]?["tensors"]?.arrayValue?.compactMap { $0["format"]?.stringValue } ?? [])
+        #expect(formats.isSuperset(of: ["Q4_K", "Q6_K"]), "\(formats)")
+        #expect(json["fresh_quantization"]?["identical"]?.boolValue == true, "\(run.standardOutput)")
+        #expect(json["fresh_quantization"]?["logits"]?["mean_kl"]?.doubleValue == json["fresh_quantization"]?["logits"]?["fresh_mean_kl"]?.doubleValue)
     }
 
     /// Each broken candidate fails the fresh-quantization check and names the broken tensors
     /// (the random fixture's absolute tolerances pass several of them).
-    @Test(arguments: Broken.allCases)
-    func brokenConversionsFailAndAreNamed(_ broken: Broken) throws {
+    @Test(arguments: CandidateCorruption.Broken.allCases)
+    func brokenConversionsFailAndAreNamed(_ broken: CandidateCorruption.Broken) throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let source = directory + "/source", candidate = directory + "/broken-\(broken.rawValue)"
-        typealias C = CandidateCorruption
-        var path = candidate
-        switch broken {
-        case .nf4ScalesUp, .nf4ScalesDown, .nf4Nibbles:
-            try Self.convert(["--quant", "nf4", "--no-double-quant"], to: source)
-            let edit = broken == .nf4ScalesUp ? C.scaleNF4(1.25) : broken == .nf4ScalesDown ? C.scaleNF4(0.8) : C.flipNibbles(0.05)
-            try C.editSafetensors(source, to: candidate, edit)
-        case .q8ScalesOff, .q4ScalesOff:
-            try Self.convert(["--quant", broken == .q8ScalesOff ? "q8_0" : "q4_0"], to: source + ".gguf")
-            path = candidate + ".gguf"
-            try C.scaleGGUFBlocks(source + ".gguf", to: path, factor: 1.1)
-        case .swappedTensor, .unrelatedModel:
-            try Self.convert(["--dtype", "f16"], to: source)
-            let edit = broken == .unrelatedModel ? C.reinitialize()
-                : C.swap("transformer.blocks.0.ffn.up_proj.weight", "transformer.blocks.1.ffn.up_proj.weight")
-            try C.editSafetensors(source, to: candidate, edit)
-        }
+        let path = try broken.make(in: directory) { try Self.convert($0, to: $1) }
         let result = try Self.verify(path)
         #expect(result.status == 1, "\(broken): \(result.output)")
         let fresh = result.json?["fresh_quantization"]
