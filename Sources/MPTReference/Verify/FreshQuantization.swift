@@ -15,18 +15,6 @@ public struct FreshQuantization: Sendable {
     /// Per-tensor weight errors of the candidate and the fresh quantization.
     public let weights: WeightErrorReport
 
-    /// Why the reference cannot be re-quantized like the candidate.
-    public enum Failure: Error, Sendable, CustomStringConvertible {
-        case shapeMismatch(tensor: String, candidate: [Int], reference: [Int])
-
-        public var description: String {
-            switch self {
-            case let .shapeMismatch(tensor, candidate, reference):
-                return "\(tensor) has shape \(candidate) in the candidate but \(reference) in the reference"
-            }
-        }
-    }
-
     /// Re-quantizes `reference` like `candidate`. `margin` judges the weight errors; `progress`
     /// is called with each tensor's name before it is processed.
     public init(
@@ -40,9 +28,13 @@ public struct FreshQuantization: Sendable {
             let name = candidate.sourceNames[tensor] ?? tensor.name
             progress(name)
             let candidateSource = try candidate.source(tensor)
-            let referenceSource = try reference.source(tensor)
-            guard candidateSource.shape.reduce(1, &*) == referenceSource.shape.reduce(1, &*) else {
-                throw Failure.shapeMismatch(tensor: name, candidate: candidateSource.shape, reference: referenceSource.shape)
+            // A tensor the reference lacks, or holds with another element count (another model's
+            // shape), cannot be re-made: it is beyond any margin, and the candidate's own serves.
+            guard let referenceSource = reference.tensors[tensor],
+                  candidateSource.shape.reduce(1, &*) == referenceSource.shape.reduce(1, &*) else {
+                errors.append(TensorWeightError(tensor: name, format: candidateSource.typeName, candidateError: .infinity,
+                                                freshError: 0, identical: false))
+                continue
             }
             let referenceValues = try Dequantizer.floats(referenceSource)
             let made = try FreshTensor.make(candidate: candidateSource, reference: referenceValues, referenceSource: referenceSource,
