@@ -1,12 +1,18 @@
-"""Calibrates `mpt-verify REF CAND --text-file` verdict defaults (Formats/verify.md).
+"""Calibrates `mpt-verify REF CAND` verdict defaults and fresh-quantization margins (Formats/verify.md).
 
-Converts the trained fixture (models/mpt-trained-d256) honestly (bf16->f16, NF4, int8, Q8_0,
-Q4_0) and breaks copies of the outputs the way issue 16 lists (NF4 block scales x1.25 / x0.8,
-5% of NF4 nibbles flipped, Q8_0/Q4_0 scales +10%, one tensor swapped with a same-shaped one, a
-re-initialized model of the same vocabulary), scores each against the bf16 model on heldout.txt
-and prints mean KL and same-top.
+Converts a fixture (default models/mpt-trained-d256) honestly (bf16->f16, NF4 with and without
+double quant, int8, and every GGUF type MPTKit encodes) and breaks copies of the outputs the way
+issue 16 lists (NF4 block scales x1.25 / x0.8, 5% of NF4 nibbles flipped, Q8_0/Q4_0 scales +10%,
+one tensor swapped with a same-shaped one, a re-initialized model of the same vocabulary). Files
+made elsewhere (llama-quantize with or without an imatrix) are added with --extra NAME=PATH.
+Each is verified against the fixture, on heldout.txt (--text) or on the default prompt tokens,
+and the script prints the absolute statistics (mean KL, same-top, rel-L2 on prompts) next to the
+fresh-quantization ones (fresh KL and same-top, the largest weight-error ratio candidate/fresh
+over the tensors that are not byte-identical, how many are identical) and the verdict.
 
-Usage: python verdict_calibration.py BUILD_DIR WORK_DIR [--ctx 256] [--chunks N]
+Usage: python verdict_calibration.py BUILD_DIR WORK_DIR [--model DIR] [--text] [--ctx 64] [--chunks 2]
+       [--extra NAME=PATH ...]
+Pinned: numpy, gguf (gguf-py 0.17) from /work/venv-pinned.
 """
 import argparse, json, os, shutil, struct, subprocess, sys
 import numpy as np
@@ -96,17 +102,25 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("build")
     p.add_argument("work")
-    p.add_argument("--ctx", type=int, default=256)
+    p.add_argument("--model", default=model)
+    p.add_argument("--text", action="store_true", help="score heldout.txt (else the default prompt tokens)")
+    p.add_argument("--ctx", type=int, default=64)
     p.add_argument("--chunks", type=int)
+    p.add_argument("--extra", action="append", default=[], help="NAME=PATH of a candidate made elsewhere")
     a = p.parse_args()
     convert, verify = os.path.join(a.build, "mpt-convert"), os.path.join(a.build, "mpt-verify")
     w = lambda name: os.path.join(a.work, name)
     os.makedirs(a.work, exist_ok=True)
     honest = {"f16": ["--dtype", "f16"], "nf4": ["--quant", "nf4"], "nf4-nodq": ["--quant", "nf4", "--no-double-quant"],
-              "int8": ["--quant", "int8"], "q8_0.gguf": ["--quant", "q8_0"], "q4_0.gguf": ["--quant", "q4_0"]}
+              "int8": ["--quant", "int8"]}
+    for quant in ["q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l", "q4_k_s", "q4_k_m",
+                  "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs"]:
+        honest[quant + ".gguf"] = ["--quant", quant]
     for name, args in honest.items():
         if not os.path.exists(w(name)):
-            subprocess.run([convert, model, w(name)] + args, check=True, stdout=subprocess.DEVNULL)
+            r = subprocess.run([convert, a.model, w(name)] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                print(name, "not converted:", r.stderr.strip()[:200])
     broken = {
         "nf4 scales x1.25": lambda d: edit_safetensors(w("nf4-nodq"), d, scale_nf4(1.25)),
         "nf4 scales x0.8": lambda d: edit_safetensors(w("nf4-nodq"), d, scale_nf4(0.8)),
@@ -117,25 +131,43 @@ def main():
             "transformer.blocks.0.ffn.up_proj.weight", "transformer.blocks.1.ffn.up_proj.weight")),
         "re-initialized model": lambda d: edit_safetensors(w("f16"), d, reinitialize()),
     }
-    rows = [(name, w(name)) for name in honest]
+    rows = [(name, w(name)) for name in honest if os.path.exists(w(name))]
+    rows += [tuple(item.split("=", 1)) for item in a.extra]
     for index, (name, make) in enumerate(broken.items()):
         path = w(f"broken{index}" + (".gguf" if "q8_0" in name or "q4_0" in name else ""))
-        make(path)
+        if not os.path.exists(path):
+            make(path)
         rows.append((name, path))
-    print(f"ctx {a.ctx}, chunks {a.chunks or 'all'}")
-    print(f"{'candidate':32s} {'mean KL':>10s} {'±':>8s} {'same top':>9s} {'ln PPL ratio':>12s} {'99% KL':>8s}")
+    print(f"{os.path.basename(a.model)}: " + (f"text, ctx {a.ctx}, chunks {a.chunks or 'all'}" if a.text else "default prompt tokens"))
+    print(f"{'candidate':32s} {'kind':6s} {'KL':>9s} {'top':>7s} {'relL2':>8s} | {'fresh KL':>9s} {'f.top':>7s} "
+          f"{'KL/f':>6s} {'w max/f':>8s} {'ident':>6s} | verdict")
     for name, path in rows:
-        cmd = [verify, model, path, "--text-file", os.path.join(model, "heldout.txt"), "--ctx", str(a.ctx), "--json"]
-        if a.chunks:
-            cmd += ["--chunks", str(a.chunks)]
+        cmd = [verify, a.model, path, "--json"]
+        if a.text:
+            cmd += ["--text-file", os.path.join(a.model, "heldout.txt"), "--ctx", str(a.ctx)]
+            if a.chunks:
+                cmd += ["--chunks", str(a.chunks)]
         r = subprocess.run(cmd, capture_output=True, text=True)
         try:
             j = json.loads(r.stdout)
         except json.JSONDecodeError:
-            print(name, "failed:", r.stderr.strip()[:200])
+            print(f"{name:32s} failed: {r.stderr.strip()[:200]}")
             continue
-        print(f"{name:32s} {j['mean_kl']['value']:10.5f} {j['mean_kl']['error']:8.5f} {100*j['same_top']['value']:8.2f}% "
-              f"{j['ln_ppl_ratio']['value']:12.5f} {j['kl_99']:8.4f}", flush=True)
+        fresh = j.get("fresh_quantization") or {}
+        logits = fresh.get("logits") or {}
+        tensors = fresh.get("tensors", [])
+        ratios = [t["weight_error"] / t["fresh_weight_error"] if t["fresh_weight_error"] > 0 else float("inf")
+                  for t in tensors if not t["identical"]]
+        if a.text:
+            kl, top, rel = j["mean_kl"]["value"], j["same_top"]["value"], float("nan")
+        else:
+            kl, top, rel = j["mean_kl"], j["top1_agreement"], j["relative_l2"]
+        fkl, ftop = logits.get("fresh_mean_kl", float("nan")), logits.get("fresh_same_top", float("nan"))
+        kind = j.get("kind") or j.get("candidate_kind", "?")
+        ident = f"{sum(t['identical'] for t in tensors)}/{len(tensors)}"
+        print(f"{name:32s} {kind:6s} {kl:9.2e} {100*top:6.1f}% {rel:8.2e} | {fkl:9.2e} {100*ftop:6.1f}% "
+              f"{kl/fkl if fkl > 0 else float('nan'):6.2f} {max(ratios, default=1.0):8.3f} {ident:>6s} | "
+              f"{'PASS' if j['pass'] else 'FAIL'} {'; '.join(fresh.get('failures', []))[:90]}", flush=True)
 
 
 if __name__ == "__main__":

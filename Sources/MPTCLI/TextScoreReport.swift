@@ -12,6 +12,10 @@ struct TextScoreReport {
     let summary: KLDivergenceSummary
     /// The judgement of a `--text-file` run (`nil` for `--kl-base`, which reports only).
     var verdict: TextVerdict? = nil
+    /// The fresh-quantization verdict of a `--text-file` run.
+    var fresh: FreshQuantizationVerdict? = nil
+
+    private var passed: Bool { (verdict?.passed ?? true) && (fresh?.passed ?? true) }
 
     func text() -> String {
         let s = summary
@@ -38,6 +42,8 @@ struct TextScoreReport {
                                   verdict.kind.rawValue, verdict.meanKL, verdict.maxMeanKL, 100 * verdict.sameTop, 100 * verdict.minSameTop)
             out += verdict.passed ? "PASS\n" : "FAIL: " + verdict.failures.joined(separator: "; ") + "\n"
         }
+        if let fresh { out += "\n" + fresh.text() }
+        if verdict != nil { out += passed ? "PASS\n" : "FAIL\n" }
         return out
     }
 
@@ -50,8 +56,10 @@ struct TextScoreReport {
                 ("kind", .string(verdict.kind.rawValue)),
                 ("max_mean_kl", .double(verdict.maxMeanKL)),
                 ("min_same_top", .double(verdict.minSameTop)),
-                ("failures", .array(verdict.failures.map { .string($0) })),
-                ("pass", .bool(verdict.passed)),
+                ("failures", .array((verdict.failures + (fresh?.failures ?? [])).map { .string($0) })),
+                ("text_verdict_pass", .bool(verdict.passed)),
+                ("fresh_quantization", fresh?.json() ?? .null),
+                ("pass", .bool(passed)),
             ]
         }
         return JSONWriter.pretty(.object([

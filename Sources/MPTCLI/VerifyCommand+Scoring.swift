@@ -27,13 +27,16 @@ extension VerifyCommand {
     }
 
     /// Runs the scoring and prints the statistics. A `--text-file` run is judged (`TextVerdict`:
-    /// mean KL and same-top against the candidate kind's defaults or the options) and returns
-    /// whether it passed; a `--kl-base` run reports only.
+    /// mean KL and same-top against the candidate kind's defaults or the options; and
+    /// `FreshQuantizationVerdict`: weight errors, and for a quantized candidate KL / same-top next
+    /// to a fresh quantization of REF scored on the same chunks) and returns whether both passed;
+    /// a `--kl-base` run reports only.
     func score() throws -> Bool {
         let model = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
         let summary: KLDivergenceSummary
         let used: (context: Int, chunks: Int)
         var verdict: TextVerdict?
+        var fresh: FreshQuantizationVerdict?
         let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threading.threads)
         if let klBase {
             let base = try attributing(to: klBase) { try KLBaseFile(path: klBase) }
@@ -55,22 +58,31 @@ extension VerifyCommand {
             let text = try TokenizerLoading.text(ofFile: textFile)
             let ids = try TokenizerLoading.tokenizer(at: tokenizerPath).encode(text).map(Int.init)
             let plan = try attributing(to: textFile) { try TextChunking(tokenCount: ids.count, context: ctx, limit: chunks) }
-            let other = try MPTForward(config: candidateModel.config, weights: ModelWeightProvider(model: candidateModel), threads: threading.threads)
+            let kind = try attributing(to: candidate) { try CandidateKind.classify(candidate: candidateModel, reference: model) }
+            let freshModel = try freshQuantization(reference: model, candidate: candidateModel)
+            var forwards = [try MPTForward(config: candidateModel.config, weights: ModelWeightProvider(model: candidateModel), threads: threading.threads)]
+            if FreshQuantization.isQuantized(candidateModel) {
+                forwards.append(try MPTForward(config: freshModel.model.config, weights: ModelWeightProvider(model: freshModel.model), threads: threading.threads))
+            }
             let line = ProgressLine("mpt-verify: scoring", total: plan.chunks, unit: .chunks, quiet: quiet.quiet)
-            summary = try TextScorer.score(reference: forward, candidate: other, tokens: ids, chunking: plan, bos: nil) { done, total in
+            let summaries = try TextScorer.score(reference: forward, candidates: forwards, tokens: ids, chunking: plan, bos: nil) { done, total in
                 line.advance(by: 1, item: "chunk \(done)/\(total)")
             }
             line.finish()
+            summary = summaries[0]
             used = (plan.context, plan.chunks)
-            let kind = CandidateKind.classify(candidate: candidateModel, reference: model)
             verdict = TextVerdict(summary: summary, kind: kind, maxMeanKL: maxMeanKl, minSameTop: minSameTop)
+            fresh = FreshQuantizationVerdict(weights: freshModel.weights, logits: summaries.dropFirst().first.map { freshSummary in
+                FreshLogitCheck(candidateKL: summary.meanKL.value, freshKL: freshSummary.meanKL.value,
+                                candidateSameTop: summary.sameTop.value, freshSameTop: freshSummary.sameTop.value)
+            })
         } else {
             throw ValidationError("nothing to score")
         }
         let report = TextScoreReport(
             reference: klBase ?? reference, candidate: klBase == nil ? (candidate ?? "") : reference,
-            context: used.context, chunks: used.chunks, summary: summary, verdict: verdict)
+            context: used.context, chunks: used.chunks, summary: summary, verdict: verdict, fresh: fresh)
         print(output.json ? report.json() : report.text(), terminator: "")
-        return verdict?.passed ?? true
+        return (verdict?.passed ?? true) && (fresh?.passed ?? true)
     }
 }

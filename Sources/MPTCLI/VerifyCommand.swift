@@ -131,12 +131,16 @@ public struct VerifyCommand: ParsableCommand {
             modelLabel: reference, limit: config.maxSeqLen, tool: "mpt-verify")
             ?? TokenSequence.defaultTokens(vocab: config.vocabSize, maxLength: config.maxSeqLen)
         try TokenSequence.validate(ids, vocab: config.vocabSize, maxLength: config.maxSeqLen)
+        // Classified before any forward pass: an unrecognized quantized format is an error.
+        let candidateKind = try candidateModel.map { model in
+            try attributing(to: candidate ?? "") { try CandidateKind.classify(candidate: model, reference: referenceModel) }
+        }
 
         let referenceRun = try LogitRun(model: referenceModel, tokens: ids, precision: precision, threads: threads)
         var comparison: (label: String, logits: [Double], kind: CandidateKind)?
         if let candidateModel {
             let run = try LogitRun(model: candidateModel, tokens: ids, precision: precision, threads: threads)
-            comparison = (candidate ?? "", run.logits, CandidateKind.classify(candidate: candidateModel, reference: referenceModel))
+            comparison = (candidate ?? "", run.logits, candidateKind ?? .exact)
             try dump(run.logits, vocab: config.vocabSize)
         } else {
             try dump(referenceRun.logits, vocab: config.vocabSize)
@@ -147,7 +151,7 @@ public struct VerifyCommand: ParsableCommand {
                 throw FileError(path: referenceLogits, underlying: VerifyFailure.shapeMismatch(found: stored.shape, expected: [ids.count, config.vocabSize]))
             }
             // The stored logits are the reference; the model is the candidate.
-            let kind = CandidateKind.classify(candidate: referenceModel, reference: nil)
+            let kind = try attributing(to: reference) { try CandidateKind.classify(candidate: referenceModel, reference: nil) }
             let report = try ParityMetrics.compare(reference: stored.values, candidate: referenceRun.logits, vocab: config.vocabSize, tokens: ids)
             let verdict = try VerifyVerdict(report: report, kind: kind, maxRelativeL2: maxRelL2)
             return present(report, verdict: verdict, reference: referenceLogits, candidate: referenceLabel, tokens: ids)
@@ -165,6 +169,9 @@ public struct VerifyCommand: ParsableCommand {
             return true
         }
         let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
+        let fresh = try candidateModel.map {
+            try freshVerdict(reference: referenceModel, candidate: $0, referenceLogits: referenceRun.logits, report: report, tokens: ids)
+        }
         var agreement: GenerationAgreement?
         if let generate, let candidateModel {
             let count = try generationCount(generate, ids, config)
@@ -172,7 +179,7 @@ public struct VerifyCommand: ParsableCommand {
                 reference: referenceModel, candidate: candidateModel, prompt: ids, count: count, threads: threads)
         }
         let verdict = try VerifyVerdict(report: report, kind: comparison.kind, maxRelativeL2: maxRelL2,
-                                        generation: agreement, requiredAgreement: minAgree)
+                                        generation: agreement, requiredAgreement: minAgree, fresh: fresh)
         var generation: GenerationSummary?
         if let check = verdict.generation {
             let bpe = try tokenizer(referenceModel, candidateModel)

@@ -29,10 +29,11 @@ struct VerifyReport {
         if let r = report.referencePerplexity, let c = report.candidatePerplexity {
             out += "perplexity:     reference \(fixed(r)), candidate \(fixed(c))\n"
         }
-        if let generation {
+        if generation != nil || verdict.fresh != nil {
             out += "logit parity:   \(logitsPassed ? "within" : "outside") the limit\n"
-            out += generation.text()
         }
+        if let generation { out += generation.text() }
+        if let fresh = verdict.fresh { out += fresh.text() }
         out += passed ? "PASS\n" : "FAIL\n"
         return out
     }
@@ -53,6 +54,7 @@ struct VerifyReport {
             ("candidate_perplexity", report.candidatePerplexity.map(JSONValue.double) ?? .null),
             ("logits_pass", .bool(logitsPassed)),
             ("generation", generation?.json() ?? .null),
+            ("fresh_quantization", verdict.fresh?.json() ?? .null),
             ("pass", .bool(passed)),
         ]))
     }

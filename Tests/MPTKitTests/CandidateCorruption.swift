@@ -149,4 +149,33 @@ enum CandidateCorruption {
         guard scaled > 0 else { throw Failure(description: "no Q8_0/Q4_0 blocks in \(source)") }
         try Data(bytes).write(to: URL(fileURLWithPath: destination))
     }
+
+    /// The broken candidates of issue 16, each made from an honest conversion.
+    enum Broken: String, CaseIterable, Sendable {
+        case nf4ScalesUp, nf4ScalesDown, nf4Nibbles, q8ScalesOff, q4ScalesOff, swappedTensor, unrelatedModel
+
+        /// Converts honestly into `directory` (`convert(arguments, output)`), breaks the result and
+        /// returns the broken candidate's path.
+        func make(in directory: String, convert: ([String], String) throws -> Void) throws -> String {
+            typealias C = CandidateCorruption
+            let source = directory + "/source", candidate = directory + "/broken-\(rawValue)"
+            switch self {
+            case .nf4ScalesUp, .nf4ScalesDown, .nf4Nibbles:
+                try convert(["--quant", "nf4", "--no-double-quant"], source)
+                let edit = self == .nf4ScalesUp ? C.scaleNF4(1.25) : self == .nf4ScalesDown ? C.scaleNF4(0.8) : C.flipNibbles(0.05)
+                try C.editSafetensors(source, to: candidate, edit)
+                return candidate
+            case .q8ScalesOff, .q4ScalesOff:
+                try convert(["--quant", self == .q8ScalesOff ? "q8_0" : "q4_0"], source + ".gguf")
+                try C.scaleGGUFBlocks(source + ".gguf", to: candidate + ".gguf", factor: 1.1)
+                return candidate + ".gguf"
+            case .swappedTensor, .unrelatedModel:
+                try convert(["--dtype", "f16"], source)
+                let edit = self == .unrelatedModel ? C.reinitialize()
+                    : C.swap("transformer.blocks.0.ffn.up_proj.weight", "transformer.blocks.1.ffn.up_proj.weight")
+                try C.editSafetensors(source, to: candidate, edit)
+                return candidate
+            }
+        }
+    }
 }

@@ -129,7 +129,7 @@ enum GGUFExportSupport {
             let path = try GGUFExportSupport.convert(input, into: directory, file: "\(tokensFrom)-\(dtype)-\(quant).gguf", options: options)
             let source = try MPTModel(checkpoint: try CheckpointLoader.open(input))
             let result = try MPTModel(checkpoint: try CheckpointLoader.open(path))
-            let kind = CandidateKind.classify(candidate: result, reference: source)
+            let kind = try CandidateKind.classify(candidate: result, reference: source)
             let limit = quant == .q4_0 ? 0.35 : kind.defaultMaxRelativeL2
             let relative = try GGUFExportSupport.relativeL2(reference: source, candidate: result, tokens: GGUFExportSupport.tokens(tokensFrom))
             #expect(relative <= limit, "\(tokensFrom) \(dtype) \(quant) (\(kind)): rel-L2 \(relative)")

@@ -42,37 +42,26 @@ struct TextVerdictTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.json?["kind"]?.stringValue == kind)
         #expect(result.json?["pass"]?.boolValue == true, "\(result.output)")
+        // MPTKit's own conversion is byte-identical to the fresh quantization the verdict makes.
+        #expect(result.json?["fresh_quantization"]?["identical"]?.boolValue == true, "\(result.output)")
+        #expect(result.json?["fresh_quantization"]?["pass"]?.boolValue == true, "\(result.output)")
     }
 
-    enum Broken: String, CaseIterable, Sendable {
-        case nf4ScalesUp, nf4ScalesDown, nf4Nibbles, q8ScalesOff, q4ScalesOff, swappedTensor, unrelatedModel
-    }
-
-    @Test(arguments: Broken.allCases)
-    func brokenConversionsFail(_ broken: Broken) throws {
+    /// Every broken candidate of issue 16 fails (exit 1), the text verdict and the fresh-quantization
+    /// verdict each on its own.
+    @Test(arguments: CandidateCorruption.Broken.allCases)
+    func brokenConversionsFail(_ broken: CandidateCorruption.Broken) throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let source = directory + "/source", candidate = directory + "/broken-\(broken.rawValue)"
-        typealias C = CandidateCorruption
-        switch broken {
-        case .nf4ScalesUp, .nf4ScalesDown, .nf4Nibbles:
-            try Self.convert(["--quant", "nf4", "--no-double-quant"], to: source)
-            let edit = broken == .nf4ScalesUp ? C.scaleNF4(1.25) : broken == .nf4ScalesDown ? C.scaleNF4(0.8) : C.flipNibbles(0.05)
-            try C.editSafetensors(source, to: candidate, edit)
-        case .q8ScalesOff, .q4ScalesOff:
-            try Self.convert(["--quant", broken == .q8ScalesOff ? "q8_0" : "q4_0"], to: source + ".gguf")
-            try C.scaleGGUFBlocks(source + ".gguf", to: candidate + ".gguf", factor: 1.1)
-        case .swappedTensor, .unrelatedModel:
-            try Self.convert(["--dtype", "f16"], to: source)
-            let edit = broken == .unrelatedModel ? C.reinitialize()
-                : C.swap("transformer.blocks.0.ffn.up_proj.weight", "transformer.blocks.1.ffn.up_proj.weight")
-            try C.editSafetensors(source, to: candidate, edit)
-        }
-        let isGGUF = broken == .q8ScalesOff || broken == .q4ScalesOff
-        let result = try Self.verify(candidate + (isGGUF ? ".gguf" : ""))
+        let path = try broken.make(in: directory) { try Self.convert($0, to: $1) }
+        let result = try Self.verify(path)
         #expect(result.status == 1, "\(broken): \(result.output)")
         #expect(result.json?["pass"]?.boolValue == false, "\(broken): \(result.output)")
         #expect(result.json?["failures"]?.arrayValue?.isEmpty == false, "\(broken): \(result.output)")
+        // The fresh-quantization check fails on its own too, naming the broken tensors.
+        let fresh = result.json?["fresh_quantization"]
+        #expect(fresh?["pass"]?.boolValue == false, "\(broken): \(result.output)")
+        #expect(fresh?["beyond_margin"]?.arrayValue?.isEmpty == false, "\(broken): \(result.output)")
     }
 
     /// The verdict's rules: each check can fail alone, NaN never passes, options override defaults.

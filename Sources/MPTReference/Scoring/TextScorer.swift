@@ -31,33 +31,53 @@ public enum TextScorer {
         reference: MPTForward, candidate: MPTForward, tokens: [Int], chunking: TextChunking, bos: Int?,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> KLDivergenceSummary {
+        let summaries = try score(reference: reference, candidates: [candidate], tokens: tokens, chunking: chunking, bos: bos, progress: progress)
+        guard let summary = summaries.first else { throw Failure.noPositions }
+        return summary
+    }
+
+    /// Like `score(reference:candidate:…)` for several candidates on the same text: the reference
+    /// runs once per chunk and each candidate is scored against the same compressed log-probs.
+    /// Returns one summary per candidate, in order (the first candidate's logits are checked as
+    /// "candidate", later ones as "candidate 2", …).
+    public static func score(
+        reference: MPTForward, candidates: [MPTForward], tokens: [Int], chunking: TextChunking, bos: Int?,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [KLDivergenceSummary] {
         let vocab = reference.config.vocabSize
-        guard candidate.config.vocabSize == vocab else {
+        for candidate in candidates where candidate.config.vocabSize != vocab {
             throw Failure.vocabularyMismatch(reference: vocab, candidate: candidate.config.vocabSize)
         }
-        var sums = KLDivergenceAccumulator()
-        var row = [UInt16](repeating: 0, count: CompressedLogProbs.slots(vocab: vocab))
+        var sums = [KLDivergenceAccumulator](repeating: KLDivergenceAccumulator(), count: candidates.count)
+        let slots = CompressedLogProbs.slots(vocab: vocab)
         for chunk in 0..<chunking.chunks {
             let window = chunking.window(chunk, of: tokens, bos: bos)
             let targets = Array(chunking.targets(chunk, of: tokens))
             let referenceLogits = try reference.logits(tokens: window)
-            let candidateLogits = try candidate.logits(tokens: window)
             try requireFinite(referenceLogits, model: "reference", chunk: chunk)
-            try requireFinite(candidateLogits, model: "candidate", chunk: chunk)
+            var rows = [UInt16](repeating: 0, count: slots * targets.count)
             for (offset, target) in targets.enumerated() {
                 let position = chunking.firstScored + offset
-                let range = (position * vocab)..<((position + 1) * vocab)
-                referenceLogits[range].withUnsafeBufferPointer { logits in
-                    row.withUnsafeMutableBufferPointer { _ = CompressedLogProbs.compress(logits, token: target, into: $0) }
+                referenceLogits[(position * vocab)..<((position + 1) * vocab)].withUnsafeBufferPointer { logits in
+                    rows[(offset * slots)..<((offset + 1) * slots)].withUnsafeMutableBufferPointer {
+                        _ = CompressedLogProbs.compress(logits, token: target, into: $0)
+                    }
                 }
-                candidateLogits[range].withUnsafeBufferPointer { logits in
-                    row.withUnsafeBufferPointer { sums.add(candidate: logits, base: $0, token: target) }
+            }
+            for (index, candidate) in candidates.enumerated() {
+                let candidateLogits = try candidate.logits(tokens: window)
+                try requireFinite(candidateLogits, model: index == 0 ? "candidate" : "candidate \(index + 1)", chunk: chunk)
+                for (offset, target) in targets.enumerated() {
+                    let position = chunking.firstScored + offset
+                    candidateLogits[(position * vocab)..<((position + 1) * vocab)].withUnsafeBufferPointer { logits in
+                        rows[(offset * slots)..<((offset + 1) * slots)].withUnsafeBufferPointer { sums[index].add(candidate: logits, base: $0, token: target) }
+                    }
                 }
             }
             progress?(chunk + 1, chunking.chunks)
         }
-        guard sums.count > 0 else { throw Failure.noPositions }
-        return sums.summary()
+        guard sums.allSatisfy({ $0.count > 0 }) else { throw Failure.noPositions }
+        return sums.map { $0.summary() }
     }
 
     /// Scores candidate logits against a llama-perplexity base file: `candidateLogits(chunk)`

@@ -45,15 +45,16 @@ public struct GenerationAgreement: Sendable, Equatable {
 extension CandidateKind {
     /// Default number of leading greedy tokens out of `count` that must agree for `mpt-verify
     /// --generate` to pass. Exact candidates must agree on all; f16, bf16, int8 and q8_0 on a
-    /// majority (`count / 2 + 1`); 4-bit NF4 and Q4_0 on the first `min(count, 4)`. Once one
+    /// majority (`count / 2 + 1`); 4-bit NF4 and Q4_0 on the first `min(count, 4)`, and so do the
+    /// other 2–6-bit kinds (not measured separately: one confident divergence still fails them). Once one
     /// token differs the two continuations condition on different text, so later disagreement says
     /// little; see Formats/verify.md for the measurements behind these numbers.
     public func defaultRequiredAgreement(of count: Int) -> Int {
         let count = max(0, count)
-        switch self {
+        switch tier {
         case .exact: return count
-        case .f16, .bf16, .int8, .q8_0: return min(count, count / 2 + 1)
-        case .nf4, .q4_0: return min(count, 4)
+        case .f16, .bf16, .eightBit: return min(count, count / 2 + 1)
+        case .fiveToSixBit, .fourBit, .threeBit, .twoBit: return min(count, 4)
         }
     }
 
@@ -63,12 +64,12 @@ extension CandidateKind {
     /// the gap of an unrelated model (3.5 on mpt-4h-f32); see Formats/verify.md. Exact candidates
     /// get float32 slack only.
     public var nearTieMargin: Double {
-        switch self {
+        switch tier {
         case .exact: return 1e-3
         case .f16: return 0.02
         case .bf16: return 0.05
-        case .int8, .q8_0: return 0.2
-        case .nf4, .q4_0: return 2.5
+        case .eightBit: return 0.2
+        case .fiveToSixBit, .fourBit, .threeBit, .twoBit: return 2.5
         }
     }
 }

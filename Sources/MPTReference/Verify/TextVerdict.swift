@@ -49,7 +49,8 @@ public struct TextVerdict: Sendable, Equatable {
         return "\(scaled)"
     }
 
-    static func percent(_ fraction: Double) -> String {
+    /// `12.34%` (NaN and infinities as Swift prints them).
+    public static func percent(_ fraction: Double) -> String {
         guard fraction.isFinite else { return "\(fraction)" }
         return "\((fraction * 10000).rounded() / 100)%"
     }
@@ -59,24 +60,25 @@ extension CandidateKind {
     /// Default largest mean KL divergence (nats) for `--text-file` runs, set between the honest
     /// and the broken conversions of the trained fixture (Formats/verify.md, "Text verdict").
     public var defaultMaxMeanKL: Double {
-        switch self {
-        case .exact: return 1e-4
-        case .f16: return 1e-4
-        case .bf16: return 2e-3
-        case .int8: return 2e-3
-        case .nf4: return 0.01
-        case .q8_0: return 2e-3
-        case .q4_0: return 0.01
+        switch tier {
+        case .exact, .f16: return 1e-4
+        case .bf16, .eightBit: return 2e-3
+        case .fiveToSixBit: return 3e-3
+        case .fourBit: return 0.01
+        case .threeBit: return 0.015
+        case .twoBit: return 0.035
         }
     }
 
     /// Default smallest "same top token" fraction for `--text-file` runs (Formats/verify.md).
     public var defaultMinSameTop: Double {
-        switch self {
+        switch tier {
         case .exact, .f16: return 0.99
-        case .bf16: return 0.97
-        case .int8, .q8_0: return 0.97
-        case .nf4, .q4_0: return 0.9
+        case .bf16, .eightBit: return 0.97
+        case .fiveToSixBit: return 0.93
+        case .fourBit: return 0.9
+        case .threeBit: return 0.88
+        case .twoBit: return 0.8
         }
     }
 }

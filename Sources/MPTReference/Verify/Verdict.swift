@@ -52,18 +52,23 @@ public struct VerifyVerdict: Sendable, Equatable {
     public let logits: LogitCheck
     /// The generation check, when generation was compared.
     public let generation: GenerationCheck?
+    /// The comparison with a fresh quantization of the reference, when a reference model was run.
+    public let fresh: FreshQuantizationVerdict?
 
     /// Judges `report` against `maxRelativeL2` (default: `kind.defaultMaxRelativeL2`) and, when
-    /// given, `generation` against `requiredAgreement` leading tokens (default per kind).
+    /// given, `generation` against `requiredAgreement` leading tokens (default per kind); `fresh`
+    /// is the fresh-quantization verdict, which must pass as well.
     public init(report: ParityReport, kind: CandidateKind, maxRelativeL2: Double? = nil,
-                generation: GenerationAgreement? = nil, requiredAgreement: Int? = nil) throws {
+                generation: GenerationAgreement? = nil, requiredAgreement: Int? = nil,
+                fresh: FreshQuantizationVerdict? = nil) throws {
         self.kind = kind
+        self.fresh = fresh
         self.logits = LogitCheck(relativeL2: report.relativeL2, limit: maxRelativeL2 ?? kind.defaultMaxRelativeL2)
         self.generation = try generation.map { try GenerationCheck(agreement: $0, kind: kind, required: requiredAgreement) }
     }
 
     /// Every check passed.
-    public var passed: Bool { logits.passed && (generation?.passed ?? true) }
+    public var passed: Bool { logits.passed && (generation?.passed ?? true) && (fresh?.passed ?? true) }
 }
 
 /// Why a verification could not reach a verdict.
