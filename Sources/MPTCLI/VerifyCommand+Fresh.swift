@@ -9,13 +9,16 @@ extension VerifyCommand {
     /// Re-quantizes `referenceModel` like `candidateModel` (one pass over the tensors), with a
     /// progress line; errors name the candidate.
     func freshQuantization(reference referenceModel: MPTModel, candidate candidateModel: MPTModel) throws -> FreshQuantization {
-        let line = ProgressLine(total: candidateModel.orderedTensors.count)
-        defer { line.finish() }
-        return try attributing(to: candidate ?? reference) {
-            try FreshQuantization(reference: referenceModel, candidate: candidateModel, threads: threading.threads) {
-                line.step("fresh \($0)")
+        let weights = ConvertProgress(model: candidateModel)
+        let line = ProgressLine("mpt-verify: fresh quantization", total: weights.total, unit: .weights, quiet: quiet.quiet)
+        let fresh = try attributing(to: candidate ?? reference) {
+            try FreshQuantization(reference: referenceModel, candidate: candidateModel, threads: threading.threads) { name in
+                line.advance(by: weights.previous(startingNext: name), item: name)
             }
         }
+        line.advance(by: weights.remaining)
+        line.finish()
+        return fresh
     }
 
     /// The fresh-quantization verdict on the prompt tokens: the weight check, and for a quantized
@@ -27,7 +30,8 @@ extension VerifyCommand {
     ) throws -> FreshQuantizationVerdict {
         let fresh = try freshQuantization(reference: referenceModel, candidate: candidateModel)
         guard FreshQuantization.isQuantized(candidateModel) else { return FreshQuantizationVerdict(weights: fresh.weights, logits: nil) }
-        let run = try LogitRun(model: fresh.model, tokens: tokens, precision: precision, threads: threading.threads)
+        let run = try LogitRun(model: fresh.model, tokens: tokens, precision: precision, threads: threading.threads, label: "fresh quantization",
+                               quiet: quiet.quiet)
         let freshReport = try ParityMetrics.compare(reference: referenceLogits, candidate: run.logits,
                                                     vocab: referenceModel.config.vocabSize, tokens: tokens)
         let logits = FreshLogitCheck(candidateKL: report.meanKLDivergence, freshKL: freshReport.meanKLDivergence,

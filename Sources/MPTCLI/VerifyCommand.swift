@@ -136,10 +136,10 @@ public struct VerifyCommand: ParsableCommand {
             try attributing(to: candidate ?? "") { try CandidateKind.classify(candidate: model, reference: referenceModel) }
         }
 
-        let referenceRun = try LogitRun(model: referenceModel, tokens: ids, precision: precision, threads: threads)
+        let referenceRun = try LogitRun(model: referenceModel, tokens: ids, precision: precision, threads: threads, label: "reference", quiet: quiet.quiet)
         var comparison: (label: String, logits: [Double], kind: CandidateKind)?
         if let candidateModel {
-            let run = try LogitRun(model: candidateModel, tokens: ids, precision: precision, threads: threads)
+            let run = try LogitRun(model: candidateModel, tokens: ids, precision: precision, threads: threads, label: "candidate", quiet: quiet.quiet)
             comparison = (candidate ?? "", run.logits, candidateKind ?? .exact)
             try dump(run.logits, vocab: config.vocabSize)
         } else {
@@ -245,12 +245,16 @@ enum VerifyFailure: Error, CustomStringConvertible {
     }
 }
 
-/// One model's forward pass over the tokens, as `Double` logits.
+/// One model's forward pass over the tokens, as `Double` logits, with a progress line counting
+/// its blocks (on a terminal, unless `quiet`).
 struct LogitRun {
     let logits: [Double]
 
-    init(model: MPTModel, tokens: [Int], precision: Precision, threads: Int) throws {
-        let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threads)
+    init(model: MPTModel, tokens: [Int], precision: Precision, threads: Int, label: String, quiet: Bool) throws {
+        var forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threads)
+        let progress = ProgressLine("mpt-verify: \(label) forward", total: model.config.nLayers, unit: .layers, quiet: quiet)
+        forward.onBlockDone = { layer in progress.advance(by: 1, item: "block \(layer + 1) of \(model.config.nLayers), \(tokens.count) tokens") }
+        defer { progress.finish() }
         let path = model.checkpoint.path
         switch precision {
         case .f32: logits = try attributing(to: path) { try forward.logits(tokens: tokens).map(Double.init) }

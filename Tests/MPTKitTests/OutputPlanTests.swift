@@ -41,7 +41,7 @@ import Testing
         (["out", "--format", "gguf", "--quant", "int8"], "--quant int8"),
         (["out", "--quant", "q4_0"], "--format gguf"),
         (["out", "--format", "safetensors", "--quant", "q8_0"], "--format gguf"),
-        (["out.gguf", "--shard-size", "1MB"], "--shard-size"),
+        (["out.gguf", "--shard-size", "0"], "--shard-size"),
         (["out", "--quant", "nf4", "--blocksize", "100"], "--blocksize"),
         (["out", "--threads", "0"], "--threads"),
     ])

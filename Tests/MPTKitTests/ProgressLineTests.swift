@@ -92,6 +92,21 @@ import Testing
         #expect(ids.split(separator: "\n").last?.split(separator: ",").count == 6, "\(ids)")
     }
 
+    @Test func verifyShowsEachForwardPassAndTheFreshQuantization() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let convert = try runTool("mpt-convert", [TestPaths.model("mpt-4h-f32"), directory + "/q8.gguf", "--quant", "q8_0"])
+        #expect(convert.status == 0, "\(convert.standardError)")
+        let command = "'\(TestPaths.executable("mpt-verify"))' '\(TestPaths.model("mpt-4h-f32"))' '\(directory)/q8.gguf' --tokens 1,2,3,4"
+        let lines = try screen(of: command).split(separator: "\n").map(String.init)
+        for label in ["reference forward", "candidate forward", "fresh quantization forward"] {
+            let line = lines.first { $0.hasPrefix("mpt-verify: \(label) [") }
+            #expect(line?.contains("100% 2/2 layers") == true, "\(label): \(lines.joined(separator: "\n"))")
+        }
+        #expect(lines.contains { $0.hasPrefix("mpt-verify: fresh quantization [####################] 100% 119.1 k/119.1 k weights") },
+                "\(lines.joined(separator: "\n"))")
+    }
+
     @Test func nothingIsDrawnWhenStandardErrorIsNotATerminal() throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
