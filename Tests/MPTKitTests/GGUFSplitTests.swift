@@ -35,6 +35,11 @@ import MPTQuant
         }
     }
 
+    @Test func theDirectoryOfTheSetOpensAsTheModel() throws {
+        let checkpoint = try CheckpointLoader.open(TestPaths.model("mpt-4h-split"))
+        #expect(checkpoint.format == .gguf && checkpoint.files.count == 3 && checkpoint.gguf?.parts.count == 3)
+    }
+
     @Test func verifyRunsTheSplitModel() throws {
         let run = try runTool("mpt-verify", [TestPaths.model("mpt-4h-f32"), Self.parts[0], "--tokens", "1,2,3,4"])
         #expect(run.status == 0, "\(run.standardError)")

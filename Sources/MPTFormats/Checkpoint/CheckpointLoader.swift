@@ -85,9 +85,20 @@ public enum CheckpointLoader {
                                   files: [candidate.single], tokenizerPath: tokenizer, directory: path)
             }
         }
+        let names = fileNames(in: path).sorted()
+        // A directory holding one GGUF model: a single file, or the parts of one split set.
+        let ggufFiles = names.filter { $0.hasSuffix(".gguf") }
+        let splitPrefixes = Set(ggufFiles.compactMap { GGUFSplit.partName(of: $0).map { "\($0.prefix)/\($0.count)" } })
+        if ggufFiles.count == 1 || (!ggufFiles.isEmpty && splitPrefixes.count == 1 && ggufFiles.allSatisfy { GGUFSplit.partName(of: $0) != nil }) {
+            return try openFile(path + "/" + ggufFiles[0], readers: readers)
+        }
+        if ggufFiles.count > 1 {
+            throw FileError(path: path, underlying: FormatError.unrecognized(
+                "holds several GGUF models (\(ggufFiles.joined(separator: ", "))); name the one to read"))
+        }
         // A Composer run directory: one training checkpoint (`ep1-ba4-rank0.pt`), maybe with the
         // config.json / tokenizer.json of an HF export beside it.
-        let trainingCheckpoints = fileNames(in: path).filter { $0.hasSuffix(".pt") }.sorted()
+        let trainingCheckpoints = names.filter { $0.hasSuffix(".pt") }
         if trainingCheckpoints.count > 1 {
             throw FileError(path: path, underlying: FormatError.unrecognized(
                 "holds several .pt checkpoints (\(trainingCheckpoints.joined(separator: ", "))); name the one to read"))
@@ -97,7 +108,7 @@ public enum CheckpointLoader {
                                    readers: readers, checkpointPath: path)
         }
         throw FileError(path: path, underlying: FormatError.unrecognized(
-            "no weights found (looked for model.safetensors[.index.json], pytorch_model.bin[.index.json] and a Composer .pt)"))
+            "no weights found (looked for model.safetensors[.index.json], pytorch_model.bin[.index.json], a GGUF model and a Composer .pt)"))
     }
 
     /// A `.bin`/`.pt` file: a state dict, or a Composer checkpoint whose stored HF config stands

@@ -76,8 +76,18 @@ enum DTypeCast {
             var added = CastCounts()
             try sink.write(byteCount: chunk.count * 2, alignment: 2) { bytes, raw in
                 let values = UnsafeBufferPointer(rebasing: chunk[(bytes.lowerBound / 2)..<(bytes.upperBound / 2)])
-                let pieceCounts = try raw.withMemoryRebound(to: UInt16.self) { halves in
-                    try ParallelCast.narrow(values, into: halves, to: target, threads: threads)
+                let pieceCounts: CastCounts
+                if let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<UInt16>.alignment == 0 {
+                    pieceCounts = try raw.withMemoryRebound(to: UInt16.self) { halves in
+                        try ParallelCast.narrow(values, into: halves, to: target, threads: threads)
+                    }
+                } else {
+                    // Safetensors data offsets need no alignment: after an odd-sized tensor (an
+                    // NF4 quant-state blob) the output position is odd, so narrow into an aligned
+                    // buffer and copy its bytes.
+                    var halves = [UInt16](repeating: 0, count: values.count)
+                    pieceCounts = try halves.withUnsafeMutableBufferPointer { try ParallelCast.narrow(values, into: $0, to: target, threads: threads) }
+                    halves.withUnsafeBytes { raw.copyMemory(from: $0) }
                 }
                 added.nonFinite += pieceCounts.nonFinite
                 added.overflows += pieceCounts.overflows
