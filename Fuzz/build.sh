@@ -12,16 +12,42 @@ cd "$(dirname "$0")/.."
 OUT=${FUZZ_OUT:-Fuzz/.build}
 mkdir -p "$OUT"
 FLAGS="-sanitize=${FUZZ_SANITIZE:-fuzzer,address} -parse-as-library -swift-version 6 -O -g -I $OUT -I Sources/CZlib"
-# Dependency order (Package.swift): each library imports only those before it.
-LIBRARIES="MPTCore MPTFormats MPTTokenizer MPTGraph"
+# Dependency order (Package.swift): each library imports only those before it. The kernel
+# copies get their CPU level's flags, as in Package.swift.
+LIBRARIES="MPTKernelInterface MPTKernelsPortable MPTKernelsAVX2 MPTKernelsAVX512 MPTCore MPTFormats MPTTokenizer MPTGraph"
+
+level_flags() {
+    case "$1" in
+        MPTKernelsAVX2) echo "-target-cpu haswell -D MPTKIT_FMA" ;;
+        MPTKernelsAVX512) echo "-target-cpu skylake-avx512 -D MPTKIT_FMA -D MPTKIT_AVX512" ;;
+        *) echo "" ;;
+    esac
+}
 
 library() {
     name=$1; shift
     echo "building lib$name.a"
     # shellcheck disable=SC2086
-    swiftc $FLAGS -module-name "$name" -emit-library -static -wmo \
+    swiftc $FLAGS $(level_flags "$name") -module-name "$name" -emit-library -static -wmo \
         -emit-module -emit-module-path "$OUT/$name.swiftmodule" -o "$OUT/lib$name.a" "$@"
 }
+
+# The C module MPTCore imports (cpuid/xgetbv): compiled with clang, imported through a module map.
+mkdir -p "$OUT/CMPTCPUFeatures"
+cat >"$OUT/CMPTCPUFeatures/module.modulemap" <<MAP
+module CMPTCPUFeatures {
+    header "$(pwd)/Sources/CMPTCPUFeatures/include/mptkit_cpu_features.h"
+    export *
+}
+MAP
+if [ ! -f "$OUT/libCMPTCPUFeatures.a" ] || [ Sources/CMPTCPUFeatures/cpu_features.c -nt "$OUT/libCMPTCPUFeatures.a" ]; then
+    echo "building libCMPTCPUFeatures.a"
+    # shellcheck disable=SC2086
+    clang -O2 -g -fsanitize=$(echo "${FUZZ_SANITIZE:-fuzzer,address}" | sed 's/fuzzer/fuzzer-no-link/') -I Sources/CMPTCPUFeatures/include \
+        -c Sources/CMPTCPUFeatures/cpu_features.c -o "$OUT/cpu_features.o"
+    ar rcs "$OUT/libCMPTCPUFeatures.a" "$OUT/cpu_features.o"
+fi
+FLAGS="$FLAGS -I $OUT/CMPTCPUFeatures"
 
 # A library is rebuilt when one of its sources is newer, its file list changed (a file added,
 # moved or removed), or a library it may import was rebuilt.
@@ -38,7 +64,7 @@ for name in $LIBRARIES; do
     fi
 done
 
-links=""
+links="-lCMPTCPUFeatures"
 for name in $LIBRARIES; do links="-l$name $links"; done
 
 targets=${*:-$(ls Fuzz/Targets | sed -n 's/^Fuzz\(.*\)\.swift$/\1/p' | tr 'A-Z' 'a-z')}

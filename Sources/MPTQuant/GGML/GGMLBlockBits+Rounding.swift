@@ -17,6 +17,14 @@ extension GGMLBlockBits {
         return (bits & 0x007F_FFFF) &- 0x0040_0000
     }
 
+    /// `Float(nearestInt(value))` without leaving floats: `(value + 1.5·2²³) − 1.5·2²³`, exactly
+    /// equal for |value| < 2²² (other inputs are the callers' to exclude).
+    @inline(__always)
+    static func nearestFloat(_ value: SIMD8<Float>) -> SIMD8<Float> {
+        let magic = SIMD8<Float>(repeating: roundingMagic)
+        return (value + magic) - magic
+    }
+
     /// C's `(int8_t) f` / `(uint8_t) f` as GCC compiles it on x86-64 (`cvttss2si` to 32 bits, then
     /// the low byte): truncation toward zero, and `INT32_MIN` (low byte 0) for NaN and for values
     /// outside the `Int32` range.
