@@ -19,9 +19,6 @@ extension VerifyCommand {
         if precision != .f32 { throw ValidationError("text scoring runs in f32") }
         guard ctx >= 4 else { throw ValidationError("--ctx must be at least 4") }
         if let chunks, chunks < 1 { throw ValidationError("--chunks must be 1 or more") }
-        if maxMeanKl != nil || minSameTop != nil, textFile == nil {
-            throw ValidationError("--max-mean-kl and --min-same-top judge a --text-file run")
-        }
         if let maxMeanKl, !(maxMeanKl >= 0) { throw ValidationError("--max-mean-kl must be a non-negative number") }
         if let minSameTop, !(minSameTop >= 0 && minSameTop <= 1) { throw ValidationError("--min-same-top must be between 0 and 1") }
     }
@@ -29,8 +26,10 @@ extension VerifyCommand {
     /// Runs the scoring and prints the statistics. A `--text-file` run is judged (`TextVerdict`:
     /// mean KL and same-top against the candidate kind's defaults or the options; and
     /// `FreshQuantizationVerdict`: weight errors, and for a quantized candidate KL / same-top next
-    /// to a fresh quantization of REF scored on the same chunks) and returns whether both passed;
-    /// a `--kl-base` run reports only.
+    /// to a fresh quantization of REF scored on the same chunks) and returns whether both passed.
+    /// A `--kl-base` run judges the model against llama-perplexity's base logits with the text
+    /// verdict of its own kind (its stored format; there are no reference weights to quantize
+    /// afresh).
     func score() throws -> Bool {
         let model = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
         let summary: KLDivergenceSummary
@@ -43,6 +42,8 @@ extension VerifyCommand {
             let count = min(chunks ?? base.chunks, base.chunks)
             summary = try attributing(to: reference) { try TextScorer.score(base: base, candidate: forward, bos: nil, chunks: count) }
             used = (base.context, count)
+            let kind = try attributing(to: reference) { try CandidateKind.classify(candidate: model, reference: nil) }
+            verdict = TextVerdict(summary: summary, kind: kind, maxMeanKL: maxMeanKl, minSameTop: minSameTop)
         } else if let textFile, let candidate {
             let candidateModel = try ModelLoading.model(at: candidate)
             guard candidateModel.config.vocabSize == model.config.vocabSize else {

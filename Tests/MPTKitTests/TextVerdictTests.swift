@@ -91,7 +91,23 @@ struct TextVerdictTests {
         for bad in [["--max-mean-kl", "-1"], ["--min-same-top", "1.5"]] {
             #expect(try Self.verify(directory + "/q8.gguf", bad).status == 64)
         }
-        let kld = try runTool("mpt-verify", [Self.model, "--kl-base", TestPaths.fixture("goldens/kld_stats/base.kld"), "--max-mean-kl", "1"])
-        #expect(kld.status == 64, "\(kld.standardError)")
+    }
+
+    /// `--kl-base`: the model (here our Q4_0 file, the one llama-perplexity scored for the golden)
+    /// is judged against llama-perplexity's base logits with its kind's text verdict; a stricter
+    /// limit and a Q4_0 file with every scale 10% off fail.
+    @Test func klBaseRunsAreJudged() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.convert(["--quant", "q4_0"], to: directory + "/q4.gguf")
+        let base = TestPaths.fixture("goldens/kld_stats/base.kld")
+        let honest = try runTool("mpt-verify", [directory + "/q4.gguf", "--kl-base", base])
+        #expect(honest.status == 0, "\(honest.standardOutput)\(honest.standardError)")
+        #expect(honest.standardOutput.contains("PASS"), "\(honest.standardOutput)")
+        let strict = try runTool("mpt-verify", [directory + "/q4.gguf", "--kl-base", base, "--max-mean-kl", "0"])
+        #expect(strict.status == 1, "\(strict.standardOutput)")
+        try CandidateCorruption.scaleGGUFBlocks(directory + "/q4.gguf", to: directory + "/q4-off.gguf", factor: 1.1)
+        let broken = try runTool("mpt-verify", [directory + "/q4-off.gguf", "--kl-base", base])
+        #expect(broken.status == 1, "\(broken.standardOutput)")
     }
 }
