@@ -80,10 +80,11 @@ extension VerifyCommand {
         } else {
             throw ValidationError("nothing to score")
         }
-        let report = TextScoreReport(
+        var report = TextScoreReport(
             reference: klBase ?? reference, candidate: klBase == nil ? (candidate ?? "") : reference,
             context: used.context, chunks: used.chunks, summary: summary, verdict: verdict, fresh: fresh)
+        report.explicitLimits = maxMeanKl != nil || minSameTop != nil
         print(output.json ? report.json() : report.text(), terminator: "")
-        return (verdict?.passed ?? true) && (fresh?.passed ?? true)
+        return report.passed
     }
 }

@@ -3,12 +3,33 @@ import Testing
 @testable import MPTFormats
 @testable import MPTReference
 
-/// `VerifyVerdict`: the logit check always counts; generation adds a check and an empty
-/// generation is never a pass.
+/// `VerifyVerdict`: the logit check counts (a passing fresh quantization overrules only a default
+/// limit); generation adds a check and an empty generation is never a pass.
 @Suite struct VerdictTests {
     private func report(relativeL2: Double) -> ParityReport {
         ParityReport(maxAbsoluteDifference: 0, relativeL2: relativeL2, meanKLDivergence: 0, top1Agreement: 1,
                      referencePerplexity: nil, candidatePerplexity: nil)
+    }
+
+    /// A quantized candidate whose fresh quantization was scored and passed is judged by it: a
+    /// default absolute limit it exceeds is then the format's loss on this model (measured: an
+    /// honest Q8_0 of the random-weight MPT-1b bench model, same top 94% under the 97% default,
+    /// identical to the fresh quantization in all 146 tensors). An explicit limit, a failing fresh
+    /// check and a dense candidate (no fresh logit check) keep the absolute limit deciding.
+    @Test func aPassingFreshQuantizationOverrulesOnlyDefaultLimits() throws {
+        let tensor = TensorWeightError(tensor: "a", format: "Q8_0", candidateError: 0.1, freshError: 0.1, identical: true)
+        let same = FreshLogitCheck(candidateKL: 0.01, freshKL: 0.01, candidateSameTop: 0.9, freshSameTop: 0.9)
+        let worse = FreshLogitCheck(candidateKL: 1, freshKL: 0.01, candidateSameTop: 0.9, freshSameTop: 0.9)
+        let passing = FreshQuantizationVerdict(weights: WeightErrorReport(tensors: [tensor]), logits: same)
+        let failing = FreshQuantizationVerdict(weights: WeightErrorReport(tensors: [tensor]), logits: worse)
+        let dense = FreshQuantizationVerdict(weights: WeightErrorReport(tensors: [tensor]), logits: nil)
+        let far = report(relativeL2: 10)
+        #expect(try VerifyVerdict(report: far, kind: .q8_0, fresh: passing).passed)
+        #expect(try !VerifyVerdict(report: far, kind: .q8_0, maxRelativeL2: 0.06, fresh: passing).passed)
+        #expect(try !VerifyVerdict(report: far, kind: .q8_0, fresh: failing).passed)
+        #expect(try !VerifyVerdict(report: far, kind: .bf16, fresh: dense).passed)
+        #expect(try !VerifyVerdict(report: far, kind: .q8_0).passed)
+        #expect(passing.overrulesDefaultLimits(explicitLimits: false) && !passing.overrulesDefaultLimits(explicitLimits: true))
     }
 
     @Test func generationAddsACheckAndNeverReplacesTheLogitOne() throws {

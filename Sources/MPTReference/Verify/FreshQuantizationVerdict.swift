@@ -71,6 +71,15 @@ public struct FreshQuantizationVerdict: Sendable, Equatable {
     /// Both checks passed.
     public var passed: Bool { weights.passed && (logits?.passed ?? true) }
 
+    /// Whether this verdict decides for a quantized candidate in place of the kind's *default*
+    /// absolute limits: the fresh model's outputs were compared too and everything is within its
+    /// margins, so the candidate loses what its format loses on this model. A default limit it
+    /// then exceeds describes the format on this model (e.g. Q8_0 on random weights with near-tie
+    /// logits), not a broken conversion. Limits the user gave always count, as do dense casts'.
+    public func overrulesDefaultLimits(explicitLimits: Bool) -> Bool {
+        !explicitLimits && logits != nil && passed
+    }
+
     /// What failed, in words, naming every tensor beyond its margin (empty when it passes).
     public var failures: [String] {
         var out = weights.beyondMargin.map { tensor in

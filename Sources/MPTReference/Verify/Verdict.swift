@@ -54,6 +54,8 @@ public struct VerifyVerdict: Sendable, Equatable {
     public let generation: GenerationCheck?
     /// The comparison with a fresh quantization of the reference, when a reference model was run.
     public let fresh: FreshQuantizationVerdict?
+    /// Whether the logit limit was given (not the kind's default).
+    public let explicitLimit: Bool
 
     /// Judges `report` against `maxRelativeL2` (default: `kind.defaultMaxRelativeL2`) and, when
     /// given, `generation` against `requiredAgreement` leading tokens (default per kind); `fresh`
@@ -63,12 +65,19 @@ public struct VerifyVerdict: Sendable, Equatable {
                 fresh: FreshQuantizationVerdict? = nil) throws {
         self.kind = kind
         self.fresh = fresh
+        self.explicitLimit = maxRelativeL2 != nil
         self.logits = LogitCheck(relativeL2: report.relativeL2, limit: maxRelativeL2 ?? kind.defaultMaxRelativeL2)
         self.generation = try generation.map { try GenerationCheck(agreement: $0, kind: kind, required: requiredAgreement) }
     }
 
-    /// Every check passed.
-    public var passed: Bool { logits.passed && (generation?.passed ?? true) && (fresh?.passed ?? true) }
+    /// Whether the logit limit decides: always, unless the fresh quantization overrules a
+    /// default limit (`FreshQuantizationVerdict.overrulesDefaultLimits`).
+    public var logitLimitCounts: Bool { !(fresh?.overrulesDefaultLimits(explicitLimits: explicitLimit) ?? false) }
+
+    /// Every check that counts passed.
+    public var passed: Bool {
+        (logits.passed || !logitLimitCounts) && (generation?.passed ?? true) && (fresh?.passed ?? true)
+    }
 }
 
 /// Why a verification could not reach a verdict.
