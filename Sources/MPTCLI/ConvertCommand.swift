@@ -30,11 +30,11 @@ public struct ConvertCommand: ParsableCommand {
     @Option(help: "Output format: safetensors or gguf (default: gguf when OUT ends in .gguf).")
     var format: OutputFormat?
 
-    @Option(help: "NF4 block size (64…4096, a power of two).")
-    var blocksize: Int = 64
+    @Option(help: "NF4 block size (64…4096, a power of two; default 64). Only with --quant nf4.")
+    var blocksize: Int?
 
-    @Flag(inversion: .prefixedNo, help: "NF4 double quantization of the block scales (QLoRA default).")
-    var doubleQuant = true
+    @Flag(inversion: .prefixedNo, help: "NF4 double quantization of the block scales (QLoRA default: on). Only with --quant nf4.")
+    var doubleQuant: Bool?
 
     @Option(help: "Largest shard in bytes; suffixes KB, MB, GB, KiB, MiB, GiB (default: one file). Safetensors: model-0000K-of-0000N.safetensors + index; GGUF: OUT-0000K-of-0000N.gguf as llama-gguf-split --split-max-size writes them (its 3M is 3MB).")
     var shardSize: String?
@@ -71,6 +71,10 @@ public struct ConvertCommand: ParsableCommand {
     /// The output as the arguments decide it, checked before anything is read; every problem is a
     /// usage error worded in flags.
     func outputPlan() throws -> OutputPlan {
+        if quant != .nf4, blocksize != nil || doubleQuant != nil {
+            // They would be silently ignored: say so instead.
+            throw ValidationError("--blocksize and --double-quant/--no-double-quant set NF4's layout: they need --quant nf4")
+        }
         var shardBytes: Int?
         if let shardSize {
             guard let parsed = ByteSize.parse(shardSize) else { throw ValidationError("--shard-size: cannot read '\(shardSize)'") }
@@ -79,7 +83,7 @@ public struct ConvertCommand: ParsableCommand {
         do {
             return try OutputPlan(
                 format: format ?? OutputPlan.impliedFormat(forOutput: output), dtype: dtype.map(DTypeChoice.fixed) ?? .inputs,
-                quant: quant, nf4: NF4Settings(blocksize: blocksize, doubleQuant: doubleQuant), shardSize: shardBytes,
+                quant: quant, nf4: NF4Settings(blocksize: blocksize ?? 64, doubleQuant: doubleQuant ?? true), shardSize: shardBytes,
                 loraAdapter: mergeLora, durability: sync.durability, allowNonfinite: allowNonfinite,
                 allowRequantize: allowRequantize, threads: threading.threads, replaceExisting: force, imatrix: imatrix)
         } catch let error as OutputPlanError {

@@ -44,6 +44,8 @@ import Testing
         (["out.gguf", "--shard-size", "0"], "--shard-size"),
         (["out", "--quant", "nf4", "--blocksize", "100"], "--blocksize"),
         (["out", "--threads", "0"], "--threads"),
+        (["out", "--quant", "int8", "--blocksize", "128"], "--blocksize"),
+        (["out", "--no-double-quant"], "--quant nf4"),
     ])
     func convertRefusesUnwritableOutputsAsUsageErrors(arguments: [String], mentions: String) throws {
         let directory = try TestPaths.temporaryDirectory()
