@@ -14,7 +14,9 @@ import Testing
     /// Runs `command` in a detached tmux session on a private server and returns the screen once
     /// the command has printed its exit marker.
     private func screen(of command: String) throws -> String {
-        let server = "mptkit-test-\(getpid())"
+        // A fresh server per screen: reusing a name right after kill-server races with the old
+        // server's exit (new-session then fails).
+        let server = "mptkit-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         func tmux(_ arguments: [String]) throws -> String {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
