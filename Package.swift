@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "mpt-inspect", targets: ["mpt-inspect"]),
         .executable(name: "mpt-tokenize", targets: ["mpt-tokenize"]),
         .executable(name: "mpt-generate", targets: ["mpt-generate"]),
+        .executable(name: "mpt-imatrix", targets: ["mpt-imatrix"]),
         .library(name: "MPTKit", targets: ["MPTCore", "MPTFormats", "MPTTokenizer", "MPTGraph", "MPTQuant", "MPTReference"]),
     ],
     dependencies: [
@@ -78,6 +79,7 @@ let package = Package(
         .executableTarget(name: "mpt-verify", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-tokenize", dependencies: ["MPTCLI"]),
         .executableTarget(name: "mpt-generate", dependencies: ["MPTCLI"]),
+        .executableTarget(name: "mpt-imatrix", dependencies: ["MPTCLI"]),
         // Test helper (not a product): runs one tool from a small address space and reports its
         // exact peak memory (`ru_maxrss` from `wait4`); see Tests/ChildLauncher/main.swift.
         .executableTarget(name: "mpt-test-child", path: "Tests/ChildLauncher"),

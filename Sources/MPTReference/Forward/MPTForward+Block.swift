@@ -17,6 +17,7 @@ extension MPTForward {
         let length = state.count / d
         let normed = buffers.normed, qkv = buffers.qkv
         try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm1, .weight))
+        observeLinearInput(layer, .wqkv, normed.readOnly, rows: length)
         try linear(layer, .wqkv, rows: length, input: normed.readOnly, output: qkv.pointer, scratch: buffers.scratch)
         if let clip = config.clipQKV, clip != 0 {  // `if self.clip_qkv:` in both peers: 0 means off
             let limit = T(clip)
@@ -34,12 +35,15 @@ extension MPTForward {
         let d = config.dModel
         let length = state.count / d
         let normed = buffers.normed, projected = buffers.projected, hidden = buffers.hidden
+        observeLinearInput(layer, .outProj, buffers.context.readOnly, rows: length)
         try linear(layer, .outProj, rows: length, input: buffers.context.readOnly, output: projected.pointer, scratch: buffers.scratch)
         addInPlace(state, projected)
 
         try layerNorm(state.readOnly, inputStride: d, into: normed.pointer, outputStride: d, rows: length, .block(layer, .norm2, .weight))
+        observeLinearInput(layer, .upProj, normed.readOnly, rows: length)
         try linear(layer, .upProj, rows: length, input: normed.readOnly, output: hidden.pointer, scratch: buffers.scratch)
         applyGELU(hidden)
+        observeLinearInput(layer, .downProj, hidden.readOnly, rows: length)
         try linear(layer, .downProj, rows: length, input: hidden.readOnly, output: projected.pointer, scratch: buffers.scratch)
         addInPlace(state, projected)
     }

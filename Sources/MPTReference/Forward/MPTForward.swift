@@ -28,6 +28,8 @@ public struct MPTForward: Sendable {
     /// Called after each block of a full pass with the block's index (the tools' progress line);
     /// not called by generation's cached steps.
     public var onBlockDone: (@Sendable (Int) -> Void)?
+    /// Called by the `Float` path with the input rows of every block linear product (calibration, `LinearInput`).
+    public var onLinearInput: (@Sendable (LinearInput) -> Void)?
     /// The weights already found finite (shared by copies of this forward pass).
     let checkedWeights = CheckedWeights()
 

@@ -1,0 +1,3 @@
+import MPTCLI
+
+ImatrixCommand.main()
