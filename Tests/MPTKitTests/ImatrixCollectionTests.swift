@@ -130,4 +130,17 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    /// Every hostile model file: exit 2, one line naming it, no signal, no output left behind.
+    @Test func hostileModelsAreRejectedCleanly() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = TestPaths.packageRoot.appendingPathComponent(Self.text).path
+        #expect(HostileCorpusTests.hostileFiles.count >= 30)
+        for path in HostileCorpusTests.hostileFiles {
+            let run = try ChildRun.tool("mpt-imatrix", [path, "--text-file", text, "--ctx", "16", "-o", directory + "/out.gguf", "--quiet"])
+            expectCleanRejection(run, naming: path)
+            expectNothingLeft(in: directory, output: "out.gguf")
+        }
+    }
 }
