@@ -60,7 +60,13 @@ public struct ImatrixCommand: ParsableCommand {
             guard let tokenizerPath = model.checkpoint.tokenizerPath else { throw TokenizerLoading.Failure.noTokenizer(model: self.model) }
             let text = try TokenizerLoading.text(ofFile: textFile)
             let ids = try TokenizerLoading.tokenizer(at: tokenizerPath).encode(text, threads: threading.threads).map(Int.init)
-            let plan = try attributing(to: textFile) { try TextChunking(tokenCount: ids.count, context: ctx, limit: chunks) }
+            let plan = try attributing(to: textFile) {
+                do {
+                    return try TextChunking(tokenCount: ids.count, context: ctx, limit: chunks)
+                } catch TextChunking.Failure.textTooShort(let tokens, let needed, _) {
+                    throw ImatrixCommandFailure.textTooShort(tokens: tokens, needed: needed, ctx: ctx)
+                }
+            }
             let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threading.threads)
             let line = ProgressLine("mpt-imatrix", total: plan.chunks, unit: .chunks, quiet: quiet.quiet)
             let imatrix = try attributing(to: self.model) {
@@ -81,11 +87,14 @@ public struct ImatrixCommand: ParsableCommand {
 /// Problems of an `mpt-imatrix` run that are about its input.
 enum ImatrixCommandFailure: Error, Sendable, CustomStringConvertible {
     case contextTooLong(ctx: Int, maxSeqLen: Int)
+    case textTooShort(tokens: Int, needed: Int, ctx: Int)
 
     var description: String {
         switch self {
         case let .contextTooLong(ctx, maxSeqLen):
             return "--ctx \(ctx) exceeds the model's max_seq_len \(maxSeqLen) (an ALiBi model takes --max-seq-len)"
+        case let .textTooShort(tokens, needed, ctx):
+            return "the text has \(tokens) tokens; collecting with --ctx \(ctx) needs at least \(needed) (two chunks, as llama-imatrix)"
         }
     }
 }
