@@ -40,6 +40,7 @@ public final class ImportanceAccumulator: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var entry = statistics[name] ?? Statistics(sums: [Double](repeating: 0, count: columns), rows: 0)
+        // A weight has one input size (its expected shape), so this never drops rows in a forward pass.
         guard entry.sums.count == columns else { return }
         let values = SendablePointer(input.values)
         entry.sums.withUnsafeMutableBufferPointer { buffer in
