@@ -94,6 +94,19 @@ import Testing
         #expect(ids.split(separator: "\n").last?.split(separator: ",").count == 6, "\(ids)")
     }
 
+    @Test func imatrixShowsChunksDone() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let model = TestPaths.model("mpt-trained-d256")
+        let command = "'\(TestPaths.executable("mpt-imatrix"))' '\(model)' --text-file '\(model)/heldout.txt' --ctx 64 --chunks 3 -o '\(directory)/out.gguf'"
+        let lines = try screen(of: command).split(separator: "\n").map(String.init)
+        let progress = try #require(lines.first { $0.hasPrefix("mpt-imatrix [") }, "screen:\n\(lines.joined(separator: "\n"))")
+        #expect(progress.contains("[####################] 100% 3/3 chunks"), "\(progress)")
+        #expect(progress.contains("done in 0:"), "\(progress)")
+        #expect(lines.contains("__EXIT=0"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/out.gguf"))
+    }
+
     @Test func verifyShowsEachForwardPassAndTheFreshQuantization() throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
