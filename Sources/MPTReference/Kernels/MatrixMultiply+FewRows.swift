@@ -44,3 +44,37 @@ extension MatrixMultiply {
         }
     }
 }
+
+extension MatrixMultiply {
+    /// The few-rows product over stored bf16 or f16 rows (`StoredMatrix.halfRows`) with the decode
+    /// fused into each dot product (`VectorKernels.bf16Dot` / `f16Dot`): every weight is read once
+    /// from the mapping, straight into registers, by `threads` workers splitting the columns. The
+    /// activations are laid out for the kernels once (`pairActivations`). Its plain twin is
+    /// `multiplyTransposedStoredScalar`.
+    static func halfDotColumns(
+        rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<UInt16>,
+        isBFloat16: Bool, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
+        level: KernelLevel
+    ) {
+        let kernels = level.kernels
+        let paired = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(depth, 1))
+        defer { paired.deallocate() }
+        for row in 0..<rows { kernels.pairActivations(a + row * lda, paired + row * depth, count: depth) }
+        let sharedPaired = SendablePointer(paired), sharedWeights = SendablePointer(weights), sharedC = SendablePointer(c)
+        let sharedBias = bias.map { SendablePointer($0) }
+        forEachChunk(count: columns, threads: threads, chunksPerWorker: 4) { range in
+            let kernels = level.kernels
+            let activations = sharedPaired.readOnly, stored = sharedWeights.readOnly, out = sharedC.base
+            for column in range {
+                let row16 = stored + column * depth
+                let offset = sharedBias.map { $0.readOnly[column] } ?? 0
+                for row in 0..<rows {
+                    let sum = isBFloat16
+                        ? kernels.bf16Dot(activations + row * depth, row16, count: depth)
+                        : kernels.f16Dot(activations + row * depth, row16, count: depth)
+                    out[row * ldc + column] = sum + offset
+                }
+            }
+        }
+    }
+}

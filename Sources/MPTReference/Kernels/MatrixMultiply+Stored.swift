@@ -42,6 +42,12 @@ extension MatrixMultiply {
         panels.resetFindings()
         let sharedA = SendablePointer(a), sharedC = SendablePointer(c)
         let sharedBias = bias.map { SendablePointer($0) }
+        if rows <= fewRowsLimit, !checkFinite, let half = b.halfRows {
+            halfDotColumns(
+                rows: rows, columns: columns, depth: depth, a: a, lda: lda, weights: half.bits, isBFloat16: half.isBFloat16,
+                bias: bias, c: c, ldc: ldc, threads: workers, level: level)
+            return nil
+        }
         if rows <= fewRowsLimit {
             forEachIndexedChunk(count: columns, threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker) { slot, range in
                 decodedDotColumns(
