@@ -77,6 +77,11 @@ public protocol VectorKernels {
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyStride: Int, depth: Int, scale: Float, slope: Float,
         output: UnsafeMutablePointer<Float>, outputStride: Int, scratch: UnsafeMutablePointer<Float>)
 
+    /// The exact GELU in place over `count` values, erf by Abramowitz–Stegun 7.1.26 (absolute
+    /// error ≤ 1.5e-7, as PyTorch's vectorized CPU erf); NaN stays NaN, ±infinity as the scalar
+    /// `x · ½ · (1 + erf(x/√2))`. Its twin is `Activation.gelu` (libm `erff`).
+    static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int)
+
     /// `y[i] = y[i] · keep + weight · x[i]` over `count` elements (an online-softmax update).
     static func rescaleAdd(_ y: UnsafeMutablePointer<Float>, keep: Float, weight: Float, _ x: UnsafePointer<Float>, count: Int)
 

@@ -54,32 +54,34 @@ extension KernelSet {
         var even0 = Vector(), odd0 = Vector(), even1 = Vector(), odd1 = Vector()
         var i = 0
         while i &+ 2 &* block <= count {
-            let (e0, o0) = splitPair(raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self), bfloat16: bfloat16)
-            let (e1, o1) = splitPair(raw.loadUnaligned(fromByteOffset: (i &+ block) &* 2, as: IntVector.self), bfloat16: bfloat16)
-            even0 = multiplyAdd(even0, e0, load(paired + i))
-            odd0 = multiplyAdd(odd0, o0, load(paired + (i &+ lanes)))
-            even1 = multiplyAdd(even1, e1, load(paired + (i &+ block)))
-            odd1 = multiplyAdd(odd1, o1, load(paired + (i &+ block &+ lanes)))
+            let bits0 = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            let bits1 = raw.loadUnaligned(fromByteOffset: (i &+ block) &* 2, as: IntVector.self)
+            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), load(paired + i))
+            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), load(paired + (i &+ lanes)))
+            even1 = multiplyAdd(even1, evenHalf(bits1, bfloat16: bfloat16), load(paired + (i &+ block)))
+            odd1 = multiplyAdd(odd1, oddHalf(bits1, bfloat16: bfloat16), load(paired + (i &+ block &+ lanes)))
             i &+= 2 &* block
         }
         if i &+ block <= count {
-            let (e0, o0) = splitPair(raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self), bfloat16: bfloat16)
-            even0 = multiplyAdd(even0, e0, load(paired + i))
-            odd0 = multiplyAdd(odd0, o0, load(paired + (i &+ lanes)))
+            let bits0 = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), load(paired + i))
+            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), load(paired + (i &+ lanes)))
         }
         return horizontalSum((even0 + odd0) + (even1 + odd1))
     }
 
-    /// One load of `2 · lanes` weights → the even-indexed (low halves) and odd-indexed (high
-    /// halves) ones as `Float`.
+    /// The even-indexed weights (low halves of the lanes) of one load as `Float`.
     @inline(__always)
-    static func splitPair(_ bits: IntVector, bfloat16: Bool) -> (Vector, Vector) {
-        if bfloat16 {
-            let high = IntVector(repeating: Int32(bitPattern: 0xFFFF_0000))
-            return (unsafeBitCast(bits &<< 16, to: Vector.self), unsafeBitCast(bits & high, to: Vector.self))
-        }
-        let low = IntVector(repeating: 0xFFFF)
-        return (halfToFloat(bits & low), halfToFloat((bits &>> 16) & low))
+    static func evenHalf(_ bits: IntVector, bfloat16: Bool) -> Vector {
+        bfloat16 ? unsafeBitCast(bits &<< 16, to: Vector.self) : halfToFloat(bits & IntVector(repeating: 0xFFFF))
+    }
+
+    /// The odd-indexed weights (high halves of the lanes) of one load as `Float`.
+    @inline(__always)
+    static func oddHalf(_ bits: IntVector, bfloat16: Bool) -> Vector {
+        bfloat16
+            ? unsafeBitCast(bits & IntVector(repeating: Int32(bitPattern: 0xFFFF_0000)), to: Vector.self)
+            : halfToFloat((bits &>> 16) & IntVector(repeating: 0xFFFF))
     }
 
     /// binary16 bit patterns (one per lane, upper half zero) → `Float`, exactly as `f16ToFloat`.
