@@ -34,7 +34,9 @@ extension KernelSet {
         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let width = panelWidth
-        let paddedRows = (rows &+ width &- 1) / width &* width
+        // One spare panel: a stride of a multiple of 1024 floats (4 KB) would put the column
+        // sums `storeTransposed` reads side by side into one L1 set.
+        let paddedRows = (rows &+ width &- 1) / width &* width &+ width
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: columnGroup &* paddedRows)
         defer { sums.deallocate() }
         var groupStart = columnRange.lowerBound

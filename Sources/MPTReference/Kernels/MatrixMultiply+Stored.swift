@@ -90,7 +90,7 @@ extension MatrixMultiply {
     ) {
         let kernels = level.kernels
         let panelWidth = kernels.panelWidth, group = kernels.columnGroup
-        let paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth
+        let paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth + panelWidth  // as `multiplyColumns`
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: group * paddedRows)
         defer { sums.deallocate() }
         let panel = scratch.panel(slot)
