@@ -7,6 +7,9 @@ import MPTCore
 /// `output = o / l` — so memory is one key tile of scores per worker (O(context) per head, no
 /// `[length × length]` matrix). Tiles of keys after a row's position are never computed (the
 /// causal mask). Workers split heads × query tiles; each query tile reuses a key tile from cache.
+/// A tile of at least `blockMinimumRows` rows runs as one call of the level's
+/// `VectorKernels.attendBlock` (scores and outputs as small matrix products, the softmax update
+/// vectorized across the rows); fewer rows (a decoding step) take `attendTile`'s per-key calls.
 ///
 /// Scores are `scale · q·k + slope·(key − position)` (ALiBi relative to the query, which the
 /// softmax makes equal to llm-foundry's `slope·(key − (length−1))`). `runScalar` is the plain
