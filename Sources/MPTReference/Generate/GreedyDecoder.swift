@@ -22,6 +22,8 @@ public struct GreedyDecoder: Sendable {
         onToken: (Int) throws -> Void = { _ in }
     ) throws -> GreedyGeneration {
         var cache = KeyValueCache<Float>(config: forward.config)
+        // Room for the whole run up front (at most max_seq_len: `count` may be any size).
+        cache.reserve(positions: prompt.count + min(count, max(0, forward.config.maxSeqLen - prompt.count)))
         var generated: [Int] = []
         var stepLogits: [[Float]] = []
         var timing = GenerationTiming()
