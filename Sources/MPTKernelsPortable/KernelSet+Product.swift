@@ -73,11 +73,24 @@ extension KernelSet {
         }
     }
 
+    /// A vector of rows per column (contiguous in `sums`), its lanes stored down the rows of `C`;
+    /// the last `rows % lanes` rows one at a time. `bias + sum` in every case.
     public static func storeTransposed(
         _ sums: UnsafePointer<Float>, sumStride: Int, columns: Int, rows: Int, bias: UnsafePointer<Float>?,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        for row in 0..<rows {
+        let lanes = Vector.scalarCount
+        var rowStart = 0
+        while rowStart &+ lanes <= rows {
+            let out = c + rowStart &* ldc
+            for column in 0..<columns {
+                var values = load(sums + (column &* sumStride &+ rowStart))
+                if let bias { values = Vector(repeating: bias[column]) + values }
+                for lane in 0..<lanes { out[lane &* ldc &+ column] = values[lane] }
+            }
+            rowStart &+= lanes
+        }
+        for row in rowStart..<rows {
             let out = c + row &* ldc
             if let bias {
                 for column in 0..<columns { out[column] = bias[column] + sums[column &* sumStride &+ row] }
