@@ -37,18 +37,18 @@ extension MatrixMultiply {
         let blockDepth = decodedBlockDepth(granule: b.granule)
         let work = Double(rows) * Double(columns) * Double(max(depth, 1))
         let workers = work < 4_000_000 ? 1 : threads
+        if rows <= fewRowsLimit, !checkFinite, let half = b.halfRows {
+            halfDotColumns(
+                rows: rows, columns: columns, depth: depth, a: a, lda: lda, weights: half.bits, isBFloat16: half.isBFloat16,
+                bias: bias, c: c, ldc: ldc, threads: workers, scratch: scratch, level: level)
+            return nil
+        }
         let needed = rows <= fewRowsLimit ? depth : level.kernels.columnGroup * blockDepth
         let slots = chunkSlots(threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker)
         let panels = scratch.fits(floats: needed, chunks: slots) ? scratch : DecodeScratch(floats: needed, slots: slots)
         panels.resetFindings()
         let sharedA = SendablePointer(a), sharedC = SendablePointer(c)
         let sharedBias = bias.map { SendablePointer($0) }
-        if rows <= fewRowsLimit, !checkFinite, let half = b.halfRows {
-            halfDotColumns(
-                rows: rows, columns: columns, depth: depth, a: a, lda: lda, weights: half.bits, isBFloat16: half.isBFloat16,
-                bias: bias, c: c, ldc: ldc, threads: workers, level: level)
-            return nil
-        }
         if rows <= fewRowsLimit {
             forEachIndexedChunk(count: columns, threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker) { slot, range in
                 decodedDotColumns(
