@@ -10,10 +10,12 @@
 #   SKIP_BASE=1 TOKENS_N=2048 bash bench/forward_inplace.sh   # past the 128 ids of tokens128.json:
 #                                                              # deterministic ids (i·7919 mod 50000)
 #   SKIP_BASE=1 GENERATE_N=16 bash bench/forward_inplace.sh   # also greedy generation of 16 tokens
-#     after an 8-token prompt: mpt-generate vs llama-bench -p 0 -n 16 on $GGUF_GEN (an F16 GGUF when
-#     given, else the F32 one); tokens/s from the whole process (ours) and llama-bench's own tg rate.
+#     after an 8-token prompt: mpt-generate (on $MODEL, and on $GGUF_GEN too) vs llama-bench
+#     -p 8 -n 16 on $GGUF_GEN (an F16 GGUF when given, else the F32 one); rates: mpt-generate's own
+#     speed line (prefill tokens/s, decode tokens/s without load and prefill) against llama-bench's
+#     pp8 and tg16, plus whole-process times.
 # KERNELS=portable|avx2|avx512 sets MPTKIT_KERNELS for our side (default: the best the CPU runs).
-# Prints one JSON line per run ({side, tokens, seconds, user, sys, peak_rss_mb}) into
+# Prints one JSON line per run ({side, tokens, seconds, user, sys, peak_rss_mb, load}) into
 # bench-out/forward_inplace.jsonl and a summary table (best of the rounds, and the ratios).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,9 +57,10 @@ measure() {
   local side=$1; shift
   sync; sleep 1
   local log; log=$(mktemp)
-  /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" > "$OUT/forward_inplace.$side.out"
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" > "$OUT/forward_inplace.$side.out" 2> "$OUT/forward_inplace.$side.err"
   read -r wall user sys rss < "$log"; rm -f "$log"
-  echo "{\"side\": \"$side\", \"tokens\": $TOKENS_N, \"seconds\": $wall, \"user\": $user, \"sys\": $sys, \"peak_rss_mb\": $(awk "BEGIN {printf \"%.1f\", $rss/1024}")}" | tee -a "$RESULTS"
+  echo "{\"side\": \"$side\", \"tokens\": $TOKENS_N, \"seconds\": $wall, \"user\": $user, \"sys\": $sys, \"peak_rss_mb\": $(awk "BEGIN {printf \"%.1f\", $rss/1024}"), \"load\": $load}" | tee -a "$RESULTS"
 }
 
 cat "$MODEL/model.safetensors" > /dev/null  # page cache warm for both sides
@@ -70,14 +73,17 @@ for round in $(seq "$ROUNDS"); do
   fi
   if [ "$GENERATE_N" -gt 0 ]; then
     measure ours-generate .build/release/mpt-generate "$MODEL" --tokens "$PROMPT8" --max-tokens "$GENERATE_N" --ignore-eos --threads 2
+    if [ -f "$GGUF_GEN" ]; then
+      measure ours-generate-gguf .build/release/mpt-generate "$GGUF_GEN" --tokens "$PROMPT8" --max-tokens "$GENERATE_N" --ignore-eos --threads 2
+    fi
     if [ -x "$LLAMA_BIN/llama-bench" ] && [ -f "$GGUF_GEN" ]; then
-      measure llama.cpp-generate "$LLAMA_BIN/llama-bench" -m "$GGUF_GEN" -p 0 -n "$GENERATE_N" -r 1 -t 2 --no-warmup -o json
+      measure llama.cpp-generate "$LLAMA_BIN/llama-bench" -m "$GGUF_GEN" -p 8 -n "$GENERATE_N" -r 1 -t 2 --no-warmup -o json
     fi
   fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-GENERATE_N=$GENERATE_N python3 - "$RESULTS" <<'PY'
+GENERATE_N=$GENERATE_N MODEL=$MODEL python3 - "$RESULTS" <<'PY'
 import json, os, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 best = {}
@@ -100,10 +106,22 @@ if "llama.cpp" in best and "ours" in best:
     except Exception as error:  # noqa: BLE001 - the summary is best effort
         print(f"(no llama-bench JSON: {error})")
 if "ours-generate" in best:
+    import re
+    def speed(side):  # mpt-generate's last stderr line: prefill and decode rates
+        try:
+            text = open(f"bench-out/forward_inplace.{side}.err").read()
+            found = re.search(r"kernels (\w+); prefill (\d+) tokens in ([\d.]+) s \(([\d.]+) tokens/s\); decode (\d+) tokens in ([\d.]+) s \(([\d.]+) tokens/s\)", text)
+            return f"{found[7]} tok/s decode, {found[4]} tok/s prefill (kernels {found[1]})" if found else "(no speed line)"
+        except OSError:
+            return "(not run)"
     try:
         runs = json.load(open("bench-out/forward_inplace.llama.cpp-generate.out"))
-        print(f"generation: llama.cpp {runs[0]['avg_ts']:.2f} tok/s (llama-bench tg, {runs[0].get('type_k', '')} model {runs[0].get('model_type', '')}); "
-              f"ours whole process incl. load and 8-token prefill: {int(os.environ['GENERATE_N']) / best['ours-generate']['seconds']:.2f} tok/s")
+        rates = ", ".join(f"{'tg' if r['n_gen'] else 'pp'} {r['avg_ts']:.2f} tok/s" for r in runs)
+        print(f"generation: llama.cpp (llama-bench on the GGUF) {rates}")
     except Exception as error:  # noqa: BLE001 - the summary is best effort
         print(f"(no llama-bench generation JSON: {error})")
+    print(f"generation: ours on {os.environ.get('MODEL', 'the bf16 model')}: {speed('ours-generate')}; "
+          f"whole process incl. load and 8-token prefill: {int(os.environ['GENERATE_N']) / best['ours-generate']['seconds']:.2f} tok/s")
+    if "ours-generate-gguf" in best:
+        print(f"generation: ours on the GGUF: {speed('ours-generate-gguf')}")
 PY

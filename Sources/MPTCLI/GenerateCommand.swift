@@ -20,8 +20,9 @@ public struct GenerateCommand: ParsableCommand {
         after --max-tokens tokens, or at max_seq_len, whichever comes first \
         (without a tokenizer there is no end-of-text token to stop at).
 
-        Weights are decoded to float32 once and kept in memory when they total at most 4 GiB, \
-        else re-decoded every step.
+        Weights are read in place from the mapped file at every step. Unless --quiet, a last line on \
+        stderr gives the kernel level and the prefill and decoding rates (tokens/s; decoding \
+        excludes loading and the prefill, as llama-bench's tg).
         """)
 
     @Argument(help: "Model directory or weights file (.safetensors, .bin, .gguf).")
@@ -87,14 +88,16 @@ public struct GenerateCommand: ParsableCommand {
             // output going to a file or a pipe.
             let progress = ProgressLine("mpt-generate", total: count, unit: .tokens,
                                         enabled: !quiet.quiet && isatty(2) != 0 && isatty(1) == 0)
-            let generated = try GenerationRunning.generate(
+            let generation = try GenerationRunning.generation(
                 model: loaded, prompt: ids, count: count, threads: threads, stopTokens: Set(endOfText.map { [$0] } ?? [])
             ) {
                 output.append($0)
                 progress.advance(by: 1)
             }
+            let generated = generation.generated
             progress.finish()
             output.finish()
+            if !quiet.quiet { printError("mpt-generate: \(GenerationRunning.speedLine(generation.timing))") }
             if let endOfText, generated.last == endOfText {
                 printError("mpt-generate: note: stopped at the end-of-text token \(endOfText) after \(generated.count) tokens (--ignore-eos to go on)")
             }

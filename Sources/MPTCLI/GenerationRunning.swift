@@ -1,3 +1,4 @@
+import Foundation
 import MPTCore
 import MPTFormats
 import MPTGraph
@@ -13,11 +14,30 @@ enum GenerationRunning {
         model: MPTModel, prompt: [Int], count: Int, threads: Int, stopTokens: Set<Int> = [],
         onToken: (Int) throws -> Void = { _ in }
     ) throws -> [Int] {
+        try generation(model: model, prompt: prompt, count: count, threads: threads, stopTokens: stopTokens, onToken: onToken)
+            .generated
+    }
+
+    /// `generate` with the whole outcome, including the prefill and decoding times.
+    static func generation(
+        model: MPTModel, prompt: [Int], count: Int, threads: Int, stopTokens: Set<Int> = [],
+        onToken: (Int) throws -> Void = { _ in }
+    ) throws -> GreedyGeneration {
         try attributing(to: model.checkpoint.path) {
             let forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threads)
             let decoder = GreedyDecoder(forward: forward)
-            return try decoder.generate(prompt: prompt, count: count, stopTokens: stopTokens, onToken: onToken).generated
+            return try decoder.generate(prompt: prompt, count: count, stopTokens: stopTokens, onToken: onToken)
         }
+    }
+
+    /// The speed line of `mpt-generate`: the kernel level, then prompt and decoding rates as
+    /// llama-bench's `pp` and `tg` (decoding excludes loading and the prefill).
+    static func speedLine(_ timing: GenerationTiming, level: KernelLevel = .active) -> String {
+        func rate(_ count: Int, _ seconds: Double, _ perSecond: Double) -> String {
+            "\(count) tokens in \(String(format: "%.2f", seconds)) s (\(String(format: "%.2f", perSecond)) tokens/s)"
+        }
+        return "kernels \(level.rawValue); prefill \(rate(timing.prefillTokens, timing.prefillSeconds, timing.prefillRate))"
+            + "; decode \(rate(timing.decodeSteps, timing.decodeSeconds, timing.decodeRate))"
     }
 
     /// `(reference, candidate)` greedy continuations of `prompt` and their agreement, with the

@@ -52,6 +52,7 @@ struct InspectReport {
     func text() -> String {
         var out = "model:   \(checkpoint.path)\n"
         out += "format:  \(checkpoint.format.rawValue) (\(checkpoint.files.joined(separator: ", ")))\n"
+        out += "kernels: \(KernelLevel.active.rawValue) (the forward kernels this process runs: the CPU's best, or \(KernelLevel.environmentVariable))\n"
         if checkpoint.pytorchLayout == .composer {
             let config = checkpoint.configFromCheckpoint ? "config from state.integrations.huggingface" : "config from config.json"
             out += "         Composer checkpoint: weights from state.model (optimizer, RNG and timestamp state not read); \(config)\n"
@@ -94,6 +95,7 @@ struct InspectReport {
             ("path", .string(checkpoint.path)),
             ("format", .string(checkpoint.format.rawValue)),
             ("files", .array(checkpoint.files.map { .string($0) })),
+            ("kernel_level", .string(KernelLevel.active.rawValue)),
         ]
         if let model {
             let c = model.config

@@ -58,8 +58,42 @@ public protocol VectorKernels {
     /// the result is under 2⁻¹²⁶, it gives about 2⁻¹²⁶ instead of a subnormal or 0). NaN stays NaN.
     static func exponentials(_ values: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float
 
+    /// Keys per tile of `attendBlock`.
+    static var attentionKeyTile: Int { get }
+    /// Floats of the scratch `attendBlock` needs for heads of `depth`:
+    /// `panelWidth · (2 · depth + attentionKeyTile)`.
+    static func attentionScratchCount(depth: Int) -> Int
+
+    /// Causal attention of one head for `rows` (1…`panelWidth`) query rows at positions
+    /// `firstPosition…` (row `r` at `queries + r·queryStride`), each against keys and values
+    /// `0…position` (`keys/values + j·keyStride`, `depth` each), scores
+    /// `scale · q·k + slope · (j − position)`; writes the `depth` outputs of row `r` at
+    /// `output + r·outputStride`. Keys are taken `attentionKeyTile` at a time: `Sᵀ = K·(scale·Q)ᵀ`
+    /// with the product's register tile, the mask and bias, an online-softmax update vectorized
+    /// across the rows, `Oᵀ += Vᵀ·Pᵀ` with the same tile; keys past the last row are never read.
+    /// `scratch` holds `attentionScratchCount(depth:)` floats.
+    static func attendBlock(
+        queries: UnsafePointer<Float>, queryStride: Int, rows: Int, firstPosition: Int,
+        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyStride: Int, depth: Int, scale: Float, slope: Float,
+        output: UnsafeMutablePointer<Float>, outputStride: Int, scratch: UnsafeMutablePointer<Float>)
+
+    /// The exact GELU in place over `count` values, erf by Abramowitz–Stegun 7.1.26 (absolute
+    /// error ≤ 1.5e-7, as PyTorch's vectorized CPU erf); NaN stays NaN, ±infinity as the scalar
+    /// `x · ½ · (1 + erf(x/√2))`. Its twin is `Activation.gelu` (libm `erff`).
+    static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int)
+
     /// `y[i] = y[i] · keep + weight · x[i]` over `count` elements (an online-softmax update).
     static func rescaleAdd(_ y: UnsafeMutablePointer<Float>, keep: Float, weight: Float, _ x: UnsafePointer<Float>, count: Int)
+
+    /// Lays out `count` activations for `bf16Dot` / `f16Dot`: per block of `2 · vectorWidth`
+    /// values the even-indexed ones, then the odd-indexed ones; the last `count % (2 · vectorWidth)`
+    /// unchanged.
+    static func pairActivations(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, count: Int)
+    /// `Σᵢ a[i] · w[i]` over `count` elements, `a` laid out by `pairActivations`, `w` bfloat16
+    /// bit patterns decoded in the loop (exactly as `bf16ToFloat`).
+    static func bf16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float
+    /// `bf16Dot` for binary16 weights (decoded exactly as `f16ToFloat`).
+    static func f16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float
 
     /// bfloat16 bit patterns → `Float` (exact).
     static func bf16ToFloat(_ source: UnsafePointer<UInt16>, _ destination: UnsafeMutablePointer<Float>, count: Int)

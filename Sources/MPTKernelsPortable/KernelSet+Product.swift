@@ -34,7 +34,9 @@ extension KernelSet {
         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let width = panelWidth
-        let paddedRows = (rows &+ width &- 1) / width &* width
+        // One spare panel: a stride of a multiple of 1024 floats (4 KB) would put the column
+        // sums `storeTransposed` reads side by side into one L1 set.
+        let paddedRows = (rows &+ width &- 1) / width &* width &+ width
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: columnGroup &* paddedRows)
         defer { sums.deallocate() }
         var groupStart = columnRange.lowerBound
@@ -71,11 +73,24 @@ extension KernelSet {
         }
     }
 
+    /// A vector of rows per column (contiguous in `sums`), its lanes stored down the rows of `C`;
+    /// the last `rows % lanes` rows one at a time. `bias + sum` in every case.
     public static func storeTransposed(
         _ sums: UnsafePointer<Float>, sumStride: Int, columns: Int, rows: Int, bias: UnsafePointer<Float>?,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        for row in 0..<rows {
+        let lanes = Vector.scalarCount
+        var rowStart = 0
+        while rowStart &+ lanes <= rows {
+            let out = c + rowStart &* ldc
+            for column in 0..<columns {
+                var values = load(sums + (column &* sumStride &+ rowStart))
+                if let bias { values = Vector(repeating: bias[column]) + values }
+                for lane in 0..<lanes { out[lane &* ldc &+ column] = values[lane] }
+            }
+            rowStart &+= lanes
+        }
+        for row in rowStart..<rows {
             let out = c + row &* ldc
             if let bias {
                 for column in 0..<columns { out[column] = bias[column] + sums[column &* sumStride &+ row] }
@@ -91,30 +106,44 @@ extension KernelSet {
         weightRows: Int, depth: Int, weights: UnsafePointer<Float>, ldb: Int, panel: UnsafePointer<Float>,
         sums: UnsafeMutablePointer<Float>, sumStride: Int
     ) {
+        stridedTile(
+            weightRows: weightRows, depth: depth, weights: weights, rowStride: ldb, elementStride: 1, panel: panel,
+            sums: sums, sumStride: sumStride)
+    }
+
+    /// `tile` with weight `r`'s element `i` at `weights[r · rowStride + i · elementStride]`: the
+    /// product's rows (`elementStride` 1, folded away where it is inlined) and attention's values
+    /// read down their columns (`rowStride` 1, `elementStride` the key stride).
+    @inline(__always)
+    static func stridedTile(
+        weightRows: Int, depth: Int, weights: UnsafePointer<Float>, rowStride: Int, elementStride: Int,
+        panel: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>, sumStride: Int
+    ) {
         let lanes = Vector.scalarCount
         let w0 = weights
-        let w1 = weightRows > 1 ? weights + ldb : weights
-        let w2 = weightRows > 2 ? weights + 2 &* ldb : weights
-        let w3 = weightRows > 3 ? weights + 3 &* ldb : weights
-        let w4 = weightRows > 4 ? weights + 4 &* ldb : weights
-        let w5 = weightRows > 5 ? weights + 5 &* ldb : weights
+        let w1 = weightRows > 1 ? weights + rowStride : weights
+        let w2 = weightRows > 2 ? weights + 2 &* rowStride : weights
+        let w3 = weightRows > 3 ? weights + 3 &* rowStride : weights
+        let w4 = weightRows > 4 ? weights + 4 &* rowStride : weights
+        let w5 = weightRows > 5 ? weights + 5 &* rowStride : weights
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector(), c20 = Vector(), c21 = Vector()
         var c30 = Vector(), c31 = Vector(), c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
         var p = panel
         let step = 2 &* lanes
         for i in 0..<depth {
             let x0 = load(p), x1 = load(p + lanes)
-            let b0 = Vector(repeating: w0[i])
+            let e = i &* elementStride
+            let b0 = Vector(repeating: w0[e])
             c00 = multiplyAdd(c00, b0, x0); c01 = multiplyAdd(c01, b0, x1)
-            let b1 = Vector(repeating: w1[i])
+            let b1 = Vector(repeating: w1[e])
             c10 = multiplyAdd(c10, b1, x0); c11 = multiplyAdd(c11, b1, x1)
-            let b2 = Vector(repeating: w2[i])
+            let b2 = Vector(repeating: w2[e])
             c20 = multiplyAdd(c20, b2, x0); c21 = multiplyAdd(c21, b2, x1)
-            let b3 = Vector(repeating: w3[i])
+            let b3 = Vector(repeating: w3[e])
             c30 = multiplyAdd(c30, b3, x0); c31 = multiplyAdd(c31, b3, x1)
-            let b4 = Vector(repeating: w4[i])
+            let b4 = Vector(repeating: w4[e])
             c40 = multiplyAdd(c40, b4, x0); c41 = multiplyAdd(c41, b4, x1)
-            let b5 = Vector(repeating: w5[i])
+            let b5 = Vector(repeating: w5[e])
             c50 = multiplyAdd(c50, b5, x0); c51 = multiplyAdd(c51, b5, x1)
             p += step
         }

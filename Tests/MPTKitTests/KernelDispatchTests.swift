@@ -112,6 +112,28 @@ struct KernelDispatchTests {
         }
     }
 
+    /// The vectorized exact GELU at every level vs `Activation.gelu` (libm `erff`) over
+    /// [-12, 12] plus tails of every length: |Δ| ≤ 2e-7 · max(1, |x|) (the erf approximation's
+    /// 1.5e-7 times |x|/2, plus rounding); NaN and ±infinity as the scalar. The tanh
+    /// approximation (≈ 1e-4 away) fails the bound.
+    @Test func geluEveryLevel() {
+        let xs: [Float] = (0..<4001).map { -12 + 24 * Float($0) / 4000 } + [0, -0, 1e-30, -1e-30, 5e-4, 88, -88, 1e4]
+        func bound(_ x: Float) -> Float { 2e-7 * max(1, abs(x)) }
+        for level in KernelLevel.supported() {
+            for count in [xs.count, 7, 1] {
+                var values = Array(xs.prefix(count))
+                level.kernels.gelu(&values, count: count)
+                for (x, y) in zip(xs, values) {
+                    #expect(abs(y - Activation.gelu(x)) <= bound(x), "level \(level) at \(x): \(y) vs \(Activation.gelu(x))")
+                }
+            }
+            var special: [Float] = [.nan, .infinity, -.infinity]
+            level.kernels.gelu(&special, count: 3)
+            #expect(special[0].isNaN && special[1] == .infinity && special[2].isNaN == Activation.gelu(-Float.infinity).isNaN)
+        }
+        #expect(abs(Activation.geluTanh(Float(1.5)) - Activation.gelu(Float(1.5))) > bound(1.5))
+    }
+
     /// Row decoders at every level equal the scalar decoders bit for bit: bf16 and f16 over
     /// every bit pattern class (normals, subnormals, ±0, ±inf, NaN), int8, Q8_0, Q4_0.
     @Test func decodersEveryLevelBitExact() {

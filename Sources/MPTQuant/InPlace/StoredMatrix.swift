@@ -57,6 +57,15 @@ public struct StoredMatrix: Sendable {
         }
     }
 
+    /// Aligned little-endian bf16 or f16 elements usable in place by the fused 16-bit dot
+    /// products (row `r` at `r × columns`; `isBFloat16` says which), or `nil` for every other
+    /// layout.
+    public var halfRows: (bits: UnsafePointer<UInt16>, isBFloat16: Bool)? {
+        guard case let .dense(bytes, dtype) = layout, dtype == .f16 || dtype == .bf16,
+              Int(bitPattern: bytes.readOnly) % 2 == 0 else { return nil }
+        return (UnsafeRawPointer(bytes.readOnly).assumingMemoryBound(to: UInt16.self), dtype == .bf16)
+    }
+
     /// Element count (`rows × columns`; checked when the matrix was made).
     public var elementCount: Int { rows &* columns }
 

@@ -55,11 +55,17 @@ extension MPTForward {
     }
 
     /// The configured GELU (exact, or tanh-approximated when `ffn_act_fn` says so) over
-    /// `buffer`, split over the workers.
+    /// `buffer`, split over the workers; the exact one in `Float` is the kernels' vectorized
+    /// `gelu` (erf within 1.5e-7), in `Double` the libm `erf`.
     func applyGELU<T: ForwardScalar>(_ buffer: ScratchBuffer<T>) {
         let approximation = config.geluApproximation
+        let floats = approximation == .none ? buffer as? ScratchBuffer<Float> : nil
         // Chunks of at least 4096 values: smaller ones cost more to hand out than to compute.
         forEachChunk(count: buffer.count, threads: min(threads, max(1, buffer.count / 4096)), chunksPerWorker: 4) { range in
+            if let floats {  // the exact GELU in Float: the level's vector kernel
+                KernelLevel.kernels.gelu(floats.pointer + range.lowerBound, count: range.count)
+                return
+            }
             switch approximation {
             case .none: for index in range { buffer.pointer[index] = T.gelu(buffer.pointer[index]) }
             case .tanh: for index in range { buffer.pointer[index] = T.geluTanh(buffer.pointer[index]) }

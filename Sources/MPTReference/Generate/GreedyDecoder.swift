@@ -22,19 +22,29 @@ public struct GreedyDecoder: Sendable {
         onToken: (Int) throws -> Void = { _ in }
     ) throws -> GreedyGeneration {
         var cache = KeyValueCache<Float>(config: forward.config)
+        // Room for the whole run up front (at most max_seq_len: `count` may be any size).
+        cache.reserve(positions: prompt.count + min(count, max(0, forward.config.maxSeqLen - prompt.count)))
         var generated: [Int] = []
         var stepLogits: [[Float]] = []
-        guard count > 0 else { return GreedyGeneration(prompt: prompt, generated: [], stepLogits: []) }
+        var timing = GenerationTiming()
+        guard count > 0 else { return GreedyGeneration(prompt: prompt, generated: [], stepLogits: [], timing: timing) }
+        let clock = ContinuousClock()
+        var start = clock.now
         var logits = try forward.extend(prompt, cache: &cache)
+        timing.prefillTokens = prompt.count
+        timing.prefillSeconds = GenerationTiming.seconds(clock.now - start)
         while true {
             let token = Self.argmax(logits)
             generated.append(token)
             if keepLogits { stepLogits.append(logits) }
             try onToken(token)
             if generated.count == count || stopTokens.contains(token) { break }
+            start = clock.now
             logits = try forward.extend([token], cache: &cache)
+            timing.decodeSteps += 1
+            timing.decodeSeconds += GenerationTiming.seconds(clock.now - start)
         }
-        return GreedyGeneration(prompt: prompt, generated: generated, stepLogits: stepLogits)
+        return GreedyGeneration(prompt: prompt, generated: generated, stepLogits: stepLogits, timing: timing)
     }
 
     /// The index of the largest logit (the first on ties, like `torch.argmax`); NaNs never win
@@ -63,6 +73,8 @@ public struct GreedyGeneration: Sendable, Equatable {
     /// With `keepLogits`, `stepLogits[i]` are the logits (`[vocabSize]`) `generated[i]` was chosen
     /// from: the last row of the forward pass over `prompt + generated[..<i]`. Empty otherwise.
     public let stepLogits: [[Float]]
+    /// How long the prefill and the decoding steps took (the time `onToken` takes included in neither).
+    public var timing = GenerationTiming()
 
     /// `prompt + generated`.
     public var allTokens: [Int] { prompt + generated }

@@ -15,6 +15,10 @@ public struct KeyValueCache<T: ForwardScalar>: Sendable {
     var keys: [[T]]
     /// `values[layer]`: `[length × width]`, row-major.
     var values: [[T]]
+    /// The block buffers of single-token steps, made by the first step and reused by the next
+    /// (with the FFN width and thread count they were made for), so a decoding step allocates
+    /// no scratch. Copies of a cache share them: extend copies one at a time, not concurrently.
+    var stepBuffers: (buffers: BlockBuffers<T>, ffnHiddenSize: Int, threads: Int)?
 
     /// An empty cache shaped for `config`.
     public init(config: MPTConfig) {
@@ -29,6 +33,25 @@ public struct KeyValueCache<T: ForwardScalar>: Sendable {
     /// Bytes held by the cached keys and values.
     public var byteCount: Int {
         keys.reduce(0) { $0 + $1.count * MemoryLayout<T>.stride } + values.reduce(0) { $0 + $1.count * MemoryLayout<T>.stride }
+    }
+
+    /// Makes room for `positions` positions in every layer, so appending up to them never copies.
+    public mutating func reserve(positions: Int) {
+        let capacity = max(0, positions) * width
+        for layer in keys.indices {
+            keys[layer].reserveCapacity(capacity)
+            values[layer].reserveCapacity(capacity)
+        }
+    }
+
+    /// The buffers for a step of `rows` rows: the kept single-token ones when they fit.
+    mutating func buffers(rows: Int, config: MPTConfig, threads: Int) -> BlockBuffers<T> {
+        if rows == 1, let kept = stepBuffers, kept.ffnHiddenSize == config.ffnHiddenSize, kept.threads == threads {
+            return kept.buffers
+        }
+        let made = BlockBuffers<T>(length: rows, config: config, threads: threads)
+        if rows == 1 { stepBuffers = (made, config.ffnHiddenSize, threads) }
+        return made
     }
 
     /// Appends the key and value parts of `rows` fused `qkv` rows (`[rows × 3·width]`) to `layer`.

@@ -26,7 +26,7 @@ extension MPTForward {
         let rows = tokens.count
         let state = ScratchBuffer<T>(count: rows * d)
         try embed(tokens, firstPosition: start, into: state)
-        let buffers = BlockBuffers<T>(length: rows, config: config, threads: threads)
+        let buffers = cache.buffers(rows: rows, config: config, threads: threads)
         for layer in 0..<config.nLayers {
             try projectQKV(layer, state: state, buffers: buffers)
             cache.append(layer: layer, qkv: buffers.qkv.readOnly, rows: rows)

@@ -20,7 +20,7 @@ public final class DecodeScratch: @unchecked Sendable {
 
     /// Scratch for products of reduction depth up to `depth` on up to `threads` workers.
     public convenience init(depth: Int, threads: Int) {
-        self.init(floats: max(MatrixMultiply.tileRows * MatrixMultiply.reductionBlock, depth),
+        self.init(floats: max(KernelLevel.kernels.columnGroup * MatrixMultiply.reductionBlock, depth),
                   slots: chunkSlots(threads: threads, chunksPerWorker: Self.chunksPerWorker))
     }
 

@@ -44,3 +44,40 @@ extension MatrixMultiply {
         }
     }
 }
+
+extension MatrixMultiply {
+    /// The few-rows product over stored bf16 or f16 rows (`StoredMatrix.halfRows`) with the decode
+    /// fused into each dot product (`VectorKernels.bf16Dot` / `f16Dot`): every weight is read once
+    /// from the mapping, straight into registers, by `threads` workers splitting the columns. The
+    /// activations are laid out for the kernels once (`pairActivations`) in the scratch. Its plain twin is
+    /// `multiplyTransposedStoredScalar`.
+    static func halfDotColumns(
+        rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<UInt16>,
+        isBFloat16: Bool, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
+        scratch: DecodeScratch, level: KernelLevel
+    ) {
+        let kernels = level.kernels
+        // The paired rows go in the scratch's first panel (this path uses no other), so a
+        // decoding step allocates nothing; a panel too small for them gets its own memory.
+        let fits = scratch.capacity >= rows * depth
+        let paired = fits ? scratch.panel(0) : UnsafeMutablePointer<Float>.allocate(capacity: rows * max(depth, 1))
+        defer { if !fits { paired.deallocate() } }
+        for row in 0..<rows { kernels.pairActivations(a + row * lda, paired + row * depth, count: depth) }
+        let sharedPaired = SendablePointer(paired), sharedWeights = SendablePointer(weights), sharedC = SendablePointer(c)
+        let sharedBias = bias.map { SendablePointer($0) }
+        forEachChunk(count: columns, threads: threads, chunksPerWorker: 4) { range in
+            let kernels = level.kernels
+            let activations = sharedPaired.readOnly, stored = sharedWeights.readOnly, out = sharedC.base
+            for column in range {
+                let row16 = stored + column * depth
+                let offset = sharedBias.map { $0.readOnly[column] } ?? 0
+                for row in 0..<rows {
+                    let sum = isBFloat16
+                        ? kernels.bf16Dot(activations + row * depth, row16, count: depth)
+                        : kernels.f16Dot(activations + row * depth, row16, count: depth)
+                    out[row * ldc + column] = sum + offset
+                }
+            }
+        }
+    }
+}

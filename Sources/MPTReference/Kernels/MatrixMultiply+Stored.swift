@@ -3,11 +3,12 @@ import MPTQuant
 
 /// The product with `B` read in place from its stored encoding (`StoredMatrix`): float32 rows go
 /// straight to the plain kernels; every other encoding is decoded inside the kernel, one
-/// 6-row × 512-deep tile of `B` at a time (the L1-sized weights of one register tile) into the
-/// worker's panel of a `DecodeScratch`, or one whole row at a time on the few-rows path. The
-/// loops, tiles and summation order are those of the float kernels, so the result equals
-/// decoding the whole tensor and multiplying it, bit for bit. `multiplyTransposedStoredScalar`
-/// is the plain twin.
+/// column group × 512-deep panel of `B` at a time (L2-sized, decoded once and used by every row
+/// group) into the worker's panel of a `DecodeScratch`, or one whole row at a time on the
+/// few-rows path. The loops, tiles and summation order are those of the float kernels, so the
+/// result equals decoding the whole tensor and multiplying it, bit for bit (except a decoding
+/// step over bf16/f16 rows already checked finite, which fuses the decode into its dot products:
+/// `MatrixMultiply+FewRows`). `multiplyTransposedStoredScalar` is the plain twin.
 extension MatrixMultiply {
     /// `C[s, o] = Σᵢ A[s, i] · B[o, i] (+ bias[o])` with `B` = `b` (`columns × depth`). With
     /// `checkFinite`, returns the row-major index and value of the first NaN or ±infinity of `B`
@@ -36,7 +37,13 @@ extension MatrixMultiply {
         let blockDepth = decodedBlockDepth(granule: b.granule)
         let work = Double(rows) * Double(columns) * Double(max(depth, 1))
         let workers = work < 4_000_000 ? 1 : threads
-        let needed = rows <= fewRowsLimit ? depth : tileRows * blockDepth
+        if rows <= fewRowsLimit, !checkFinite, let half = b.halfRows {
+            halfDotColumns(
+                rows: rows, columns: columns, depth: depth, a: a, lda: lda, weights: half.bits, isBFloat16: half.isBFloat16,
+                bias: bias, c: c, ldc: ldc, threads: workers, scratch: scratch, level: level)
+            return nil
+        }
+        let needed = rows <= fewRowsLimit ? depth : level.kernels.columnGroup * blockDepth
         let slots = chunkSlots(threads: workers, chunksPerWorker: DecodeScratch.chunksPerWorker)
         let panels = scratch.fits(floats: needed, chunks: slots) ? scratch : DecodeScratch(floats: needed, slots: slots)
         panels.resetFindings()
@@ -72,9 +79,10 @@ extension MatrixMultiply {
         return reductionBlock % unit == 0 ? reductionBlock : (reductionBlock / unit + 1) * unit
     }
 
-    /// `multiplyColumns` with each 6-row tile of `B` decoded into the slot's panel first (the same
-    /// column groups, blocks, row groups, tiles and final `storeTransposed`, so the sums are the
-    /// float kernel's bit for bit).
+    /// `multiplyColumns` with the `B` rows of each column group decoded into the slot's panel once
+    /// per reduction block (`columnGroup × blockDepth` floats, L2-sized) and reused by every row
+    /// group; the same column groups, blocks, row groups, tiles and final `storeTransposed`, so the
+    /// sums are the float kernel's bit for bit.
     static func decodedColumns(
         _ columnRange: Range<Int>, rows: Int, depth: Int, blockDepth: Int, packed: UnsafePointer<Float>, b: StoredMatrix,
         bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -82,7 +90,7 @@ extension MatrixMultiply {
     ) {
         let kernels = level.kernels
         let panelWidth = kernels.panelWidth, group = kernels.columnGroup
-        let paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth
+        let paddedRows = (rows + panelWidth - 1) / panelWidth * panelWidth + panelWidth  // as `multiplyColumns`
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: group * paddedRows)
         defer { sums.deallocate() }
         let panel = scratch.panel(slot)
@@ -94,23 +102,23 @@ extension MatrixMultiply {
             while blockStart < depth {
                 let width = min(blockDepth, depth - blockStart)
                 let segment = blockStart..<(blockStart + width)
+                for column in groupStart..<groupEnd {
+                    let target = panel + (column - groupStart) * width
+                    b.decode(row: column, columns: segment, into: target, kernel: .simd, level: level)
+                    if checkFinite {
+                        scratch.check(target, count: width, firstIndex: column * depth + blockStart, slot: slot)
+                    }
+                }
                 var rowStart = 0
                 while rowStart < rows {
                     let rowEnd = min(rows, rowStart + kernels.rowGroup)
                     var column = groupStart
                     while column < groupEnd {
                         let tileColumns = min(tileRows, groupEnd - column)
-                        for r in 0..<tileColumns {  // decoded again per row group: long sequences only
-                            let target = panel + r * width
-                            b.decode(row: column + r, columns: segment, into: target, kernel: .simd, level: level)
-                            if checkFinite && rowStart == 0 {
-                                scratch.check(target, count: width, firstIndex: (column + r) * depth + blockStart, slot: slot)
-                            }
-                        }
                         var panelStart = rowStart
                         while panelStart < rowEnd {
                             kernels.tile(
-                                weightRows: tileColumns, depth: width, weights: panel, ldb: width,
+                                weightRows: tileColumns, depth: width, weights: panel + (column - groupStart) * width, ldb: width,
                                 panel: packed + panelStart * depth + blockStart * panelWidth,
                                 sums: sums + (column - groupStart) * paddedRows + panelStart, sumStride: paddedRows)
                             panelStart += panelWidth

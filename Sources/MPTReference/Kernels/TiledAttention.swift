@@ -7,15 +7,22 @@ import MPTCore
 /// `output = o / l` — so memory is one key tile of scores per worker (O(context) per head, no
 /// `[length × length]` matrix). Tiles of keys after a row's position are never computed (the
 /// causal mask). Workers split heads × query tiles; each query tile reuses a key tile from cache.
+/// A tile of at least `blockMinimumRows` rows runs as one call of the level's
+/// `VectorKernels.attendBlock` (scores and outputs as small matrix products, the softmax update
+/// vectorized across the rows); fewer rows (a decoding step) take `attendTile`'s per-key calls.
 ///
 /// Scores are `scale · q·k + slope·(key − position)` (ALiBi relative to the query, which the
 /// softmax makes equal to llm-foundry's `slope·(key − (length−1))`). `runScalar` is the plain
 /// twin the tests compare against.
 public enum TiledAttention {
-    /// Query rows per work item.
+    /// Most rows `attendTile` takes (its scratch holds this many maxima and sums).
     static let queryTile = 16
-    /// Keys per score tile.
+    /// Keys per score tile of `attendTile`.
     static let keyTile = 128
+    /// Fewest rows of a query tile the block kernel (`VectorKernels.attendBlock`) takes: below,
+    /// most of its lanes would be padding (a decoding step has one row), so each row takes the
+    /// per-key dot products and updates of `attendTile`.
+    static let blockMinimumRows = 4
 
     /// Where the operands live: row `r` of queries at `queries + r·queryStride`, key/value `j` at
     /// `keys/values + j·keyStride`, output row `r` at `output + r·outputStride`; head `h` at
@@ -45,24 +52,43 @@ public enum TiledAttention {
 
     /// Attention of `rows` query rows at positions `firstPosition…` against keys `0…position`
     /// each (the keys of every position up to the last row's must be in `operands`); `slopes` has
-    /// one ALiBi slope per head, or is empty for none.
+    /// one ALiBi slope per head, or is empty for none. Work items are heads × query tiles of the
+    /// level's `panelWidth` rows: the block kernel for tiles of at least `blockMinimumRows`, else
+    /// `attendTile`.
     public static func run(
         _ operands: Operands, rows: Int, firstPosition: Int, heads: Int, headDim: Int, scale: Float, slopes: [Float],
         threads: Int, level: KernelLevel = .active
     ) {
         guard rows > 0, heads > 0, headDim > 0 else { return }
-        let queryTiles = (rows + queryTile - 1) / queryTile
+        let kernels = level.kernels
+        let tileRows = kernels.panelWidth
+        let queryTiles = (rows + tileRows - 1) / tileRows
         let work = Double(rows) * Double(firstPosition + rows) * Double(heads * headDim)
+        let scratchCount = max(kernels.attentionScratchCount(depth: headDim), keyTile + 2 * queryTile)
         forEachChunk(count: heads * queryTiles, threads: work < 1_000_000 ? 1 : threads, chunksPerWorker: 4) { items in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: keyTile + 2 * queryTile)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
             defer { scratch.deallocate() }
             for item in items {
                 // Query-tile-major: the heavy last tiles of all heads are spread over the chunks.
                 let head = item % heads, tile = item / heads
-                let range = (tile * queryTile)..<min(rows, (tile + 1) * queryTile)
-                attendTile(
-                    operands, rows: range, firstPosition: firstPosition, head: head, headDim: headDim, scale: scale,
-                    slope: slopes.isEmpty ? nil : slopes[head], scratch: scratch, level: level)
+                let range = (tile * tileRows)..<min(rows, (tile + 1) * tileRows)
+                let slope = slopes.isEmpty ? nil : slopes[head]
+                guard range.count >= blockMinimumRows else {
+                    for start in stride(from: range.lowerBound, to: range.upperBound, by: queryTile) {
+                        attendTile(
+                            operands, rows: start..<min(range.upperBound, start + queryTile), firstPosition: firstPosition,
+                            head: head, headDim: headDim, scale: scale, slope: slope, scratch: scratch, level: level)
+                    }
+                    continue
+                }
+                let offset = head * headDim
+                kernels.attendBlock(
+                    queries: operands.queries + range.lowerBound * operands.queryStride + offset,
+                    queryStride: operands.queryStride, rows: range.count, firstPosition: firstPosition + range.lowerBound,
+                    keys: operands.keys + offset, values: operands.values + offset, keyStride: operands.keyStride,
+                    depth: headDim, scale: scale, slope: slope ?? 0,
+                    output: operands.output + range.lowerBound * operands.outputStride + offset,
+                    outputStride: operands.outputStride, scratch: scratch)
             }
         }
     }

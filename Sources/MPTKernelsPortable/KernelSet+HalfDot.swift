@@ -1,0 +1,102 @@
+/// Dot products of `Float` activations with stored 16-bit weights, the decode fused into the
+/// loop (the few-rows path of a decoding step, which streams every weight once per token).
+///
+/// Two weights are loaded per 32-bit lane: the low half is the even-indexed weight, the high half
+/// the odd one. bf16 becomes `Float` by a shift (even) or a mask (odd), f16 by the integer
+/// conversion of `f16ToFloat` lane-wise — no shuffle in the loop, because the activations are
+/// laid out to match once per product (`pairActivations`).
+extension KernelSet {
+    public static func pairActivations(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+        let lanes = Vector.scalarCount, block = 2 &* lanes
+        var start = 0
+        while start &+ block <= count {
+            for k in 0..<lanes {
+                destination[start &+ k] = source[start &+ 2 &* k]
+                destination[start &+ lanes &+ k] = source[start &+ 2 &* k &+ 1]
+            }
+            start &+= block
+        }
+        while start < count {
+            destination[start] = source[start]
+            start &+= 1
+        }
+    }
+
+    public static func bf16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float {
+        var sum = pairedDot(paired, weights, count: count, bfloat16: true)
+        var i = count &- count % (2 &* Vector.scalarCount)
+        while i < count {
+            sum += paired[i] * Float(bitPattern: UInt32(weights[i]) &<< 16)
+            i &+= 1
+        }
+        return sum
+    }
+
+    public static func f16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float {
+        var sum = pairedDot(paired, weights, count: count, bfloat16: false)
+        var i = count &- count % (2 &* Vector.scalarCount)
+        while i < count {
+            var weight: Float = 0
+            var half = weights[i]
+            f16ToFloat(&half, &weight, count: 1)
+            sum += paired[i] * weight
+            i &+= 1
+        }
+        return sum
+    }
+
+    /// The vector part of the paired dot: whole blocks of `2 · lanes` weights, two blocks per
+    /// step into four accumulators (`bfloat16` is a constant where it is inlined: no branch).
+    @inline(__always)
+    static func pairedDot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int, bfloat16: Bool) -> Float {
+        let lanes = Vector.scalarCount, block = 2 &* lanes
+        let raw = UnsafeRawPointer(weights)
+        var even0 = Vector(), odd0 = Vector(), even1 = Vector(), odd1 = Vector()
+        var i = 0
+        while i &+ 2 &* block <= count {
+            let bits0 = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            let bits1 = raw.loadUnaligned(fromByteOffset: (i &+ block) &* 2, as: IntVector.self)
+            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), load(paired + i))
+            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), load(paired + (i &+ lanes)))
+            even1 = multiplyAdd(even1, evenHalf(bits1, bfloat16: bfloat16), load(paired + (i &+ block)))
+            odd1 = multiplyAdd(odd1, oddHalf(bits1, bfloat16: bfloat16), load(paired + (i &+ block &+ lanes)))
+            i &+= 2 &* block
+        }
+        if i &+ block <= count {
+            let bits0 = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), load(paired + i))
+            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), load(paired + (i &+ lanes)))
+        }
+        return horizontalSum((even0 + odd0) + (even1 + odd1))
+    }
+
+    /// The even-indexed weights (low halves of the lanes) of one load as `Float`.
+    @inline(__always)
+    static func evenHalf(_ bits: IntVector, bfloat16: Bool) -> Vector {
+        bfloat16 ? unsafeBitCast(bits &<< 16, to: Vector.self) : halfToFloat(bits & IntVector(repeating: 0xFFFF))
+    }
+
+    /// The odd-indexed weights (high halves of the lanes) of one load as `Float`.
+    @inline(__always)
+    static func oddHalf(_ bits: IntVector, bfloat16: Bool) -> Vector {
+        bfloat16
+            ? unsafeBitCast(bits & IntVector(repeating: Int32(bitPattern: 0xFFFF_0000)), to: Vector.self)
+            : halfToFloat((bits &>> 16) & IntVector(repeating: 0xFFFF))
+    }
+
+    /// binary16 bit patterns (one per lane, upper half zero) → `Float`, exactly as `f16ToFloat`.
+    @inline(__always)
+    static func halfToFloat(_ half: IntVector) -> Vector {
+        let shiftedExponent = IntVector(repeating: 0x7C00 << 13)
+        let unbiased = (half & IntVector(repeating: 0x7FFF)) &<< 13
+        let exponent = unbiased & shiftedExponent
+        let rebiased = unbiased &+ IntVector(repeating: (127 - 15) << 23)
+        var magnitude = rebiased
+        magnitude.replace(with: rebiased &+ IntVector(repeating: (128 - 16) << 23), where: exponent .== shiftedExponent)
+        let magic = Vector(repeating: Float(bitPattern: 113 << 23))
+        let renormalized = unsafeBitCast(
+            unsafeBitCast(rebiased &+ IntVector(repeating: 1 << 23), to: Vector.self) - magic, to: IntVector.self)
+        magnitude.replace(with: renormalized, where: exponent .== IntVector())
+        return unsafeBitCast(magnitude | ((half & IntVector(repeating: 0x8000)) &<< 16), to: Vector.self)
+    }
+}
