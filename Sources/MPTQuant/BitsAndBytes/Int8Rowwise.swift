@@ -40,36 +40,50 @@ public enum BitsAndBytesInt8 {
         var codes = [Int8](repeating: 0, count: count)
         var scales = [Float](repeating: 0, count: rows)
         values.withUnsafeBufferPointer { source in
-            codes.withUnsafeMutableBufferPointer { codeBuffer in
-                scales.withUnsafeMutableBufferPointer { scaleBuffer in
-                    guard let sourceBase = source.baseAddress, let codeBase = codeBuffer.baseAddress,
-                          let scaleBase = scaleBuffer.baseAddress else { return }
-                    let input = SendablePointer(sourceBase)
-                    let output = SendablePointer(codeBase)
-                    let rowScales = SendablePointer(scaleBase)
-                    forEachChunk(count: rows, threads: threadCount) { rowRange in
-                        var row = [Float](repeating: 0, count: columns)
-                        for rowIndex in rowRange {
-                            let start = rowIndex * columns
-                            let rowSource = UnsafeBufferPointer(start: input.readOnly + start, count: columns)
-                            row.withUnsafeMutableBufferPointer { rowBuffer in
-                                if roundThroughFloat16 {
-                                    // Scalar Float16 conversions measured faster here than the bulk SIMD ones.
-                                    for column in 0..<columns { rowBuffer[column] = Float(Float16(rowSource[column])) }
-                                } else {
-                                    _ = rowBuffer.initialize(from: rowSource)
-                                }
-                                guard let rowBase = UnsafePointer(rowBuffer.baseAddress) else { return }
-                                let largest = NF4Kernels.absmaxSIMD(rowBase, count: columns)
-                                rowScales.base[rowIndex] = largest
-                                quantizeRow(rowBase, count: columns, largest: largest, into: output.base + start)
+            quantizeRows(source, firstRow: 0, columns: columns, roundThroughFloat16: roundThroughFloat16,
+                         codes: &codes, rowAbsmax: &scales, threadCount: threadCount)
+        }
+        return Int8RowwiseTensor(rows: rows, columns: columns, codes: codes, rowAbsmax: scales)
+    }
+
+    /// Quantizes whole rows `piece` (row `firstRow` on, `columns` values each) into the matching
+    /// entries of `codes` and `rowAbsmax`, as `quantize` does them; rows are independent, so a
+    /// matrix quantized piece by piece gets the same bytes.
+    static func quantizeRows(
+        _ piece: UnsafeBufferPointer<Float>, firstRow: Int, columns: Int, roundThroughFloat16: Bool,
+        codes: inout [Int8], rowAbsmax: inout [Float], threadCount: Int
+    ) {
+        guard columns > 0, piece.count % columns == 0 else { return }
+        let rows = piece.count / columns
+        guard firstRow >= 0, firstRow + rows <= rowAbsmax.count, (firstRow + rows) * columns <= codes.count else { return }
+        codes.withUnsafeMutableBufferPointer { codeBuffer in
+            rowAbsmax.withUnsafeMutableBufferPointer { scaleBuffer in
+                guard let sourceBase = piece.baseAddress, let codeBase = codeBuffer.baseAddress,
+                      let scaleBase = scaleBuffer.baseAddress else { return }
+                let input = SendablePointer(sourceBase)
+                let output = SendablePointer(codeBase + firstRow * columns)
+                let rowScales = SendablePointer(scaleBase + firstRow)
+                forEachChunk(count: rows, threads: threadCount) { rowRange in
+                    var row = [Float](repeating: 0, count: columns)
+                    for rowIndex in rowRange {
+                        let start = rowIndex * columns
+                        let rowSource = UnsafeBufferPointer(start: input.readOnly + start, count: columns)
+                        row.withUnsafeMutableBufferPointer { rowBuffer in
+                            if roundThroughFloat16 {
+                                // Scalar Float16 conversions measured faster here than the bulk SIMD ones.
+                                for column in 0..<columns { rowBuffer[column] = Float(Float16(rowSource[column])) }
+                            } else {
+                                _ = rowBuffer.initialize(from: rowSource)
                             }
+                            guard let rowBase = UnsafePointer(rowBuffer.baseAddress) else { return }
+                            let largest = NF4Kernels.absmaxSIMD(rowBase, count: columns)
+                            rowScales.base[rowIndex] = largest
+                            quantizeRow(rowBase, count: columns, largest: largest, into: output.base + start)
                         }
                     }
                 }
             }
         }
-        return Int8RowwiseTensor(rows: rows, columns: columns, codes: codes, rowAbsmax: scales)
     }
 
     /// One row: `roundHalfEven(x * ((1 / largest) * 127))`, SIMD for finite nonzero scales.

@@ -137,22 +137,42 @@ public enum BitsAndBytesNF4 {
         var packed = [UInt8](repeating: 0, count: (count + 1) / 2)
         var absmax = [Float](repeating: 0, count: blockCount)
         if count > 0, let source = values.baseAddress {
-            let thresholds = BitsAndBytesCodebook.nf4Thresholds
-            thresholds.withUnsafeBufferPointer { thresholdBuffer in
-                packed.withUnsafeMutableBufferPointer { packedBuffer in
-                    absmax.withUnsafeMutableBufferPointer { absmaxBuffer in
-                        guard let thresholdBase = thresholdBuffer.baseAddress,
-                              let packedBase = packedBuffer.baseAddress,
-                              let absmaxBase = absmaxBuffer.baseAddress else { return }
-                        encodeBlocks(
-                            source: SendablePointer(source), count: count, blocksize: blocksize,
-                            thresholds: SendablePointer(thresholdBase),
-                            packed: SendablePointer(packedBase), absmax: SendablePointer(absmaxBase),
-                            options: options)
-                    }
+            encode(UnsafeBufferPointer(start: source, count: count), startingAt: 0, packed: &packed, absmax: &absmax, options: options)
+        }
+        return assemble(shape: shape, packed: packed, absmax: absmax, options: options)
+    }
+
+    /// Encodes `piece`, the values of the tensor from element `start` on (a multiple of the
+    /// blocksize; only the tensor's last piece may end in a partial block), into the matching
+    /// bytes of `packed` and entries of `absmax`. A tensor encoded piece by piece gets the same
+    /// bytes as one encoded whole.
+    static func encode(
+        _ piece: UnsafeBufferPointer<Float>, startingAt start: Int, packed: inout [UInt8], absmax: inout [Float], options: NF4Options
+    ) {
+        let blocksize = options.blocksize
+        guard let source = piece.baseAddress, start % blocksize == 0,
+              start / 2 + (piece.count + 1) / 2 <= packed.count,
+              start / blocksize + (piece.count + blocksize - 1) / blocksize <= absmax.count else { return }
+        BitsAndBytesCodebook.nf4Thresholds.withUnsafeBufferPointer { thresholdBuffer in
+            packed.withUnsafeMutableBufferPointer { packedBuffer in
+                absmax.withUnsafeMutableBufferPointer { absmaxBuffer in
+                    guard let thresholdBase = thresholdBuffer.baseAddress,
+                          let packedBase = packedBuffer.baseAddress,
+                          let absmaxBase = absmaxBuffer.baseAddress else { return }
+                    encodeBlocks(
+                        source: SendablePointer(source), count: piece.count, blocksize: blocksize,
+                        thresholds: SendablePointer(thresholdBase),
+                        packed: SendablePointer(packedBase + start / 2),
+                        absmax: SendablePointer(absmaxBase + start / blocksize),
+                        options: options)
                 }
             }
         }
+    }
+
+    /// The quantized tensor from its encoded bytes and block absmax values (double-quantizing
+    /// the absmax values when `options` asks).
+    static func assemble(shape: [Int], packed: [UInt8], absmax: [Float], options: NF4Options) -> NF4QuantizedTensor {
         let scales: NF4Absmax
         if options.doubleQuantization {
             let offset = absmax.withUnsafeBufferPointer { options.torchSum.mean($0) }
@@ -164,7 +184,7 @@ public enum BitsAndBytesNF4 {
             scales = .plain(absmax)
         }
         return NF4QuantizedTensor(
-            shape: shape, blocksize: blocksize, sourceDType: options.sourceDType, packed: packed, absmax: scales)
+            shape: shape, blocksize: options.blocksize, sourceDType: options.sourceDType, packed: packed, absmax: scales)
     }
 
     /// Runs the block loop over `options.threadCount` workers (block boundaries are even, so each

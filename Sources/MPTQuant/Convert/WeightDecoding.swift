@@ -23,8 +23,7 @@ enum WeightDecoding {
         }
         let count = view.shape.elementCount
         let rowLength = count / rows
-        // Rounding a bf16 source to bf16 (or f16 to f16) changes nothing: skip it.
-        let rounding: DType? = (dtype == .f16 || dtype == .bf16) && view.dtype != dtype ? dtype : nil
+        let rounding = roundingStep(from: view.dtype, to: dtype)
         var nonFinite = 0
         let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { initialized = 0; return }
@@ -35,6 +34,37 @@ enum WeightDecoding {
         }
         view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
         return Decoded(values: values, nonFinite: nonFinite)
+    }
+
+    /// Whether `source` is a dense, contiguous, non-empty matrix, which `decodeRows` can read
+    /// piece by piece.
+    static func rowDecodable(_ source: TensorSource) -> TensorView? {
+        guard case let .dense(view) = source, view.isContiguous, view.shape.rank == 2,
+              let rows = view.shape.dims.first, rows > 0, view.shape.elementCount > 0 else { return nil }
+        return view
+    }
+
+    /// Decodes rows `rows` of the matrix `view` into `destination` (exactly their values), rounded
+    /// to `dtype` as `decode` rounds them, on `threads` workers, then releases those rows' cached
+    /// pages. Returns how many values are NaN or ±inf.
+    static func decodeRows(
+        _ view: TensorView, rows: Range<Int>, roundedTo dtype: DType, into destination: UnsafeMutableBufferPointer<Float>, threads: Int
+    ) throws -> Int {
+        let piece = try view.rows(rows)
+        guard let base = destination.baseAddress, !rows.isEmpty, destination.count == piece.shape.elementCount else {
+            throw CoreError.unsupported("decoding \(rows.count) rows into \(destination.count) values")
+        }
+        let job = DecodingJob(view: piece, rowLength: piece.shape.elementCount / rows.count,
+                              rounding: roundingStep(from: view.dtype, to: dtype), destination: SendablePointer(base))
+        let nonFinite = try mapChunks(count: rows.count, threads: threads) { try job.run(rows: $0) }.reduce(0, +)
+        piece.storage.dropCachedPages(offset: piece.byteOffset, length: piece.byteCount)
+        return nonFinite
+    }
+
+    /// The 16-bit rounding applied after decoding, if any: rounding a bf16 source to bf16 (or f16
+    /// to f16) changes nothing and is skipped.
+    private static func roundingStep(from source: DType, to dtype: DType) -> DType? {
+        (dtype == .f16 || dtype == .bf16) && source != dtype ? dtype : nil
     }
 }
 

@@ -70,6 +70,17 @@ public enum BitsAndBytesExport {
                 try writer.append(try DTypeCast.tensor(name: tensor.name, source: source, target: dtype, allowNonfinite: plan.allowNonfinite))
                 continue
             }
+            let module = String(tensor.name.dropLast(".weight".count))
+            // A dense matrix is decoded and quantized piece by piece (same bytes, bounded memory).
+            if let view = WeightDecoding.rowDecodable(source), plan.quant == .nf4 || plan.quant == .int8 {
+                let components = plan.quant == .nf4
+                    ? BitsAndBytesNF4.components(of: try BitsAndBytesStreaming.nf4(
+                        view, name: tensor.name, options: nf4Options(plan, dtype: dtype), allowNonfinite: plan.allowNonfinite))
+                    : BitsAndBytesInt8.components(of: try BitsAndBytesStreaming.int8(
+                        view, name: tensor.name, dtype: dtype, threads: plan.threads, allowNonfinite: plan.allowNonfinite))
+                try append(components, module: module, into: writer)
+                continue
+            }
             // LoRA merges happen in float32 inside `Dequantizer.floats`, before this rounding.
             // transformers quantizes the weight as loaded in the compute dtype: round to it first.
             let decoded = try WeightDecoding.decode(source, roundedTo: dtype, threads: plan.threads)
@@ -77,13 +88,11 @@ public enum BitsAndBytesExport {
                 throw ConversionError.nonFinite(tensor: tensor.name, count: decoded.nonFinite)
             }
             let values = decoded.values
-            let module = String(tensor.name.dropLast(".weight".count))
             let components: [BitsAndBytesComponent]
             switch plan.quant {
             case .nf4:
-                let nf4 = NF4Options(blocksize: plan.nf4.blocksize, doubleQuantization: plan.nf4.doubleQuant,
-                                     sourceDType: dtype, threadCount: plan.threads)
-                components = BitsAndBytesNF4.components(of: try BitsAndBytesNF4.quantize(values, shape: source.shape, options: nf4))
+                components = BitsAndBytesNF4.components(of: try BitsAndBytesNF4.quantize(
+                    values, shape: source.shape, options: nf4Options(plan, dtype: dtype)))
             case .int8:
                 let dims = source.shape
                 components = BitsAndBytesInt8.components(of: try BitsAndBytesInt8.quantize(
@@ -91,10 +100,20 @@ public enum BitsAndBytesExport {
             default:
                 throw ConversionError.unsupported("\(plan.quant.rawValue) is not a bitsandbytes quantization")
             }
-            for component in components {
-                try writer.append(name: module + "." + component.name, dtype: component.dtype,
-                                  shape: try Shape(checking: component.shape), bytes: component.bytes)
-            }
+            try append(components, module: module, into: writer)
+        }
+    }
+
+    /// The NF4 options `plan` asks for, the values rounded to `dtype`.
+    private static func nf4Options(_ plan: OutputPlan, dtype: DType) -> NF4Options {
+        NF4Options(blocksize: plan.nf4.blocksize, doubleQuantization: plan.nf4.doubleQuant, sourceDType: dtype, threadCount: plan.threads)
+    }
+
+    /// Appends a quantized module's components under `module.<component>`.
+    private static func append(_ components: [BitsAndBytesComponent], module: String, into writer: DeferredSafetensorsWriter) throws {
+        for component in components {
+            try writer.append(name: module + "." + component.name, dtype: component.dtype,
+                              shape: try Shape(checking: component.shape), bytes: component.bytes)
         }
     }
 }
