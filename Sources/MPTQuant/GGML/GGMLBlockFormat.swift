@@ -9,8 +9,19 @@ protocol GGMLBlockFormat: Sendable {
     static var type: GGMLType { get }
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
+    /// `quantizeBlockSIMD` on `count` consecutive blocks (formats that search several blocks at
+    /// once override it; the default goes block by block).
+    static func quantizeBlocksSIMD(_ values: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutableRawPointer)
     static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>)
     static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>)
+}
+
+extension GGMLBlockFormat {
+    static func quantizeBlocksSIMD(_ values: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutableRawPointer) {
+        for block in 0..<count {
+            quantizeBlockSIMD(values + block * type.blockSize, into: blocks + block * type.typeSize)
+        }
+    }
 }
 
 /// Helpers shared by the block formats.

@@ -16,12 +16,25 @@ extension GGMLScaleMinFormat {
         }
     }
 
-    /// The eight groups' scale searches run in the eight lanes of `SIMD8` (same bits as scalar).
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { levels in
+        quantizeBlocksSIMD(values, count: 1, into: block)
+    }
+
+    /// Two super-blocks at a time: their sixteen groups' scale searches run in the sixteen lanes
+    /// of the active `KernelLevel`'s `scaleMinScales` (same bits as scalar).
+    static func quantizeBlocksSIMD(_ values: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 512) { levels in
             guard let levels = levels.baseAddress else { return }
-            GGMLScaleMinSuperBlock.quantizeSIMD(values, search: search, into: block, levels: levels)
-            pack(levels, into: block)
+            let typeSize = type.typeSize
+            var first = 0
+            while first < count {
+                let pair = count - first >= 2 ? 2 : 1
+                let target = blocks + typeSize * first
+                GGMLScaleMinSuperBlock.quantizeSIMD(
+                    values + 256 * first, blocks: pair, search: search, into: target, typeSize: typeSize, levels: levels)
+                for index in 0..<pair { pack(levels + 256 * index, into: target + typeSize * index) }
+                first += pair
+            }
         }
     }
 
