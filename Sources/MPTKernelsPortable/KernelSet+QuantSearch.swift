@@ -115,21 +115,23 @@ extension KernelSet: QuantKernels {
         scales: UnsafeMutablePointer<Float>, negatedMins: UnsafeMutablePointer<Float>, levels: UnsafeMutablePointer<UInt8>
     ) {
         let count = groupSize < 1 ? 1 : (groupSize > 32 ? 32 : groupSize)
+        // Two calls with a constant flag, so each inlined copy has its measure without a branch.
         if meanAbsolute {
-            scaleMin(values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels) { magnitudeLanes($0) }
+            scaleMin(values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels, meanAbsolute: true)
         } else {
-            scaleMin(values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels) { $0 * $0 }
+            scaleMin(values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels, meanAbsolute: false)
         }
     }
 
-    /// `make_qkx2_quants` on 16 lanes; `measure` is `fabsf` (`use_mad`) or the square.
+    /// `make_qkx2_quants` on 16 lanes; the error measure is `fabsf` (`use_mad`) or the square.
     @inline(__always)
     static func scaleMin(
         _ values: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ count: Int, _ maxLevel: Int32,
         _ rmin: Float, _ rdelta: Float, _ steps: Int,
         _ scales: UnsafeMutablePointer<Float>, _ negatedMins: UnsafeMutablePointer<Float>, _ levels: UnsafeMutablePointer<UInt8>,
-        measure: (GroupLanes) -> GroupLanes
+        meanAbsolute: Bool
     ) {
+        @inline(__always) func measure(_ diff: GroupLanes) -> GroupLanes { meanAbsolute ? magnitudeLanes(diff) : diff * diff }
         withUnsafeTemporaryAllocation(of: GroupLanes.self, capacity: 3 &* 32) { buffer in
             guard let x = buffer.baseAddress else { return }
             let w = x + 32, trial = x + 64

@@ -77,6 +77,12 @@ enum GGMLBlockBits {
         UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
     }
 
+    /// The low bytes of eight levels (0…255) into `destination[0..<8]`, lane by lane.
+    @inline(__always)
+    static func storeBytes8(_ levels: SIMD8<Int32>, _ destination: UnsafeMutablePointer<UInt8>) {
+        for lane in 0..<8 { destination[lane] = UInt8(truncatingIfNeeded: levels[lane]) }
+    }
+
     @inline(__always)
     static func store8(_ lanes: SIMD8<Float>, _ values: UnsafeMutablePointer<Float>, _ index: Int) {
         UnsafeMutableRawPointer(values + index).storeBytes(of: lanes, as: SIMD8<Float>.self)

@@ -99,10 +99,11 @@ enum GGMLQ2_K: GGMLBlockFormat {
             let d = superScale * Float(packed & 0xF)
             let dm = superMin * Float(packed >> 4)
             // `if (!d) continue;` keeps the fitted quants of a sub-block whose scale is zero.
-            let keep = d == 0
-            for index in 0..<16 {
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt((values[16 * sub + index] + dm) / d), 0, 3)
-                quants[16 * sub + index] = keep ? quants[16 * sub + index] : UInt8(truncatingIfNeeded: l)
+            if d == 0 { continue }
+            for part in 0..<2 {
+                let index = 16 * sub + 8 * part
+                let l = GGMLKQuantSearch.clamp(GGMLBlockBits.nearestInt((GGMLBlockBits.load8(values, index) + dm) / d), 0, 3)
+                GGMLBlockBits.storeBytes8(l, quants + index)
             }
         }
         GGMLLowBit.pack2Bit(quants, into: (block + quantsOffset).assumingMemoryBound(to: UInt8.self))

@@ -125,22 +125,24 @@ enum GGMLQ3_K: GGMLBlockFormat {
         for sub in 0..<16 {
             let d = superScale * Float(storedScale(packed, sub))
             // `if (!d) continue;` keeps the fitted quants of a sub-block whose scale is zero.
-            let keep = d == 0
-            for index in 0..<16 {
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(values[16 * sub + index] / d), -4, 3) &+ 4
-                quants[16 * sub + index] = keep ? quants[16 * sub + index] : UInt8(truncatingIfNeeded: l)
+            if d == 0 { continue }
+            for part in 0..<2 {
+                let index = 16 * sub + 8 * part
+                let l = GGMLKQuantSearch.clamp(GGMLBlockBits.nearestInt(GGMLBlockBits.load8(values, index) / d), -4, 3) &+ 4
+                GGMLBlockBits.storeBytes8(l, quants + index)
             }
         }
+        // Bit `b` of hmask byte `k` is the high bit of value `32·b + k` (one pass per bit, over
+        // the 32 bytes at once).
         let highMask = (block + highMaskOffset).assumingMemoryBound(to: UInt8.self)
-        for byte in 0..<32 {
-            var bits: UInt8 = 0
-            for bit in 0..<8 {
+        for byte in 0..<32 { highMask[byte] = 0 }
+        for bit in 0..<8 {
+            for byte in 0..<32 {
                 let index = 32 * bit + byte
                 let high: UInt8 = quants[index] > 3 ? 1 : 0
-                bits |= high &<< UInt8(bit)
+                highMask[byte] |= high &<< UInt8(bit)
                 quants[index] &-= high &* 4
             }
-            highMask[byte] = bits
         }
         GGMLLowBit.pack2Bit(quants, into: (block + quantsOffset).assumingMemoryBound(to: UInt8.self))
     }
