@@ -11,13 +11,19 @@ typealias GroupMask = SIMDMask<SIMD16<Int32>>
 /// not contract on its own.
 extension KernelSet: QuantKernels {
     public static func symmetricScales(
-        _ values: UnsafePointer<Float>, maxLevel: Int32, scales: UnsafeMutablePointer<Float>, levels: UnsafeMutablePointer<UInt8>
+        _ values: UnsafePointer<Float>, weights: UnsafePointer<Float>?, maxLevel: Int32,
+        scales: UnsafeMutablePointer<Float>, levels: UnsafeMutablePointer<UInt8>
     ) {
         withUnsafeTemporaryAllocation(of: GroupLanes.self, capacity: 3 &* 16) { buffer in
             guard let x = buffer.baseAddress else { return }
             let w = x + 16, wx = x + 32
             transpose(values, groupSize: 16, into: x)
             let (maximum, zero) = signedMaxima(x, weights: w, weightedValues: wx)
+            if let weights {
+                // `w·x[i]·l` with the given weights: ggml's `qw[i]`.
+                transpose(weights, groupSize: 16, into: w)
+                for i in 0..<16 { wx[i] = w[i] * x[i] }
+            }
             let nmax = Float(maxLevel)
             let low = GroupLanes(repeating: -nmax), high = GroupLanes(repeating: nmax - 1)
             // Levels stay floats: nearest-even rounding by the 1.5·2²³ trick equals ggml's
@@ -111,25 +117,30 @@ extension KernelSet: QuantKernels {
 
     public static func scaleMinScales(
         _ values: UnsafePointer<Float>, weights: UnsafePointer<Float>, groupSize: Int, maxLevel: Int32,
-        rmin: Float, rdelta: Float, steps: Int, meanAbsolute: Bool,
+        rmin: Float, rdelta: Float, steps: Int, meanAbsolute: Bool, flatWhenMaxNotAbove: Bool,
         scales: UnsafeMutablePointer<Float>, negatedMins: UnsafeMutablePointer<Float>, levels: UnsafeMutablePointer<UInt8>
     ) {
         let count = groupSize < 1 ? 1 : (groupSize > 32 ? 32 : groupSize)
         // Two calls with a constant flag, so each inlined copy has its measure without a branch.
         if meanAbsolute {
-            scaleMin(values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels, meanAbsolute: true)
+            scaleMin(
+                values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels,
+                meanAbsolute: true, flatWhenMaxNotAbove: flatWhenMaxNotAbove)
         } else {
-            scaleMin(values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels, meanAbsolute: false)
+            scaleMin(
+                values, weights, count, maxLevel, rmin, rdelta, steps, scales, negatedMins, levels,
+                meanAbsolute: false, flatWhenMaxNotAbove: flatWhenMaxNotAbove)
         }
     }
 
-    /// `make_qkx2_quants` on 16 lanes; the error measure is `fabsf` (`use_mad`) or the square.
+    /// `make_qkx2_quants` (or `make_qkx3_quants`) on 16 lanes; the error measure is `fabsf`
+    /// (`use_mad`) or the square.
     @inline(__always)
     static func scaleMin(
         _ values: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ count: Int, _ maxLevel: Int32,
         _ rmin: Float, _ rdelta: Float, _ steps: Int,
         _ scales: UnsafeMutablePointer<Float>, _ negatedMins: UnsafeMutablePointer<Float>, _ levels: UnsafeMutablePointer<UInt8>,
-        meanAbsolute: Bool
+        meanAbsolute: Bool, flatWhenMaxNotAbove: Bool
     ) {
         @inline(__always) func measure(_ diff: GroupLanes) -> GroupLanes { meanAbsolute ? magnitudeLanes(diff) : diff * diff }
         withUnsafeTemporaryAllocation(of: GroupLanes.self, capacity: 3 &* 32) { buffer in
@@ -148,7 +159,7 @@ extension KernelSet: QuantKernels {
             }
             let zero = GroupLanes(repeating: 0)
             minimum.replace(with: zero, where: minimum .> zero)
-            let flat = maximum .== minimum
+            let flat = flatWhenMaxNotAbove ? maximum .<= minimum : maximum .== minimum
             let flatMin = negatedLanes(minimum)
             let nmax = Float(maxLevel)
             let low = zero, high = GroupLanes(repeating: nmax)

@@ -120,6 +120,7 @@ enum GGMLQ2_K: GGMLBlockFormat {
                 for index in 0..<blockSize { weights[index] = abs(values[index]) }
                 KernelLevel.quantKernels.scaleMinScales(
                     values, weights: weights, groupSize: 16, maxLevel: 3, rmin: -0.5, rdelta: 0.1, steps: 15, meanAbsolute: true,
+                    flatWhenMaxNotAbove: false,
                     scales: scales, negatedMins: mins, levels: quants)
                 var maxScale: Float = 0, maxMin: Float = 0
                 for sub in 0..<16 {

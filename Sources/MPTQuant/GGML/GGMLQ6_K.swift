@@ -35,7 +35,7 @@ enum GGMLQ6_K: GGMLBlockFormat {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { levels in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: groups) { found in
                 guard let levels = levels.baseAddress, let found = found.baseAddress else { return }
-                KernelLevel.quantKernels.symmetricScales(values, maxLevel: 32, scales: found, levels: levels)
+                KernelLevel.quantKernels.symmetricScales(values, weights: nil, maxLevel: 32, scales: found, levels: levels)
                 let scales = UnsafeRawPointer(found).loadUnaligned(as: SIMD16<Float>.self)
                 UnsafeMutableRawPointer(levels).withMemoryRebound(to: Int8.self, capacity: blockSize) { signed in
                     finish(values, scales: scales, levels: signed, into: block, simd: true)

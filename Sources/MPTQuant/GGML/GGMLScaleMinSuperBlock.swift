@@ -77,7 +77,7 @@ enum GGMLScaleMinSuperBlock {
                 guard let found = found.baseAddress else { return }
                 KernelLevel.quantKernels.scaleMinScales(
                     x, weights: weights, groupSize: groupSize, maxLevel: search.maxLevel, rmin: search.rmin, rdelta: 0.1,
-                    steps: search.steps, meanAbsolute: false, scales: scales, negatedMins: mins, levels: found)
+                    steps: search.steps, meanAbsolute: false, flatWhenMaxNotAbove: false, scales: scales, negatedMins: mins, levels: found)
                 for index in 0..<blocks {
                     (levels + 256 * index).update(from: found + 256 * index, count: 256)
                     let blockScales = UnsafeRawPointer(scales + 8 * index).loadUnaligned(as: SIMD8<Float>.self)
@@ -164,6 +164,22 @@ enum GGMLScaleMinSuperBlock {
                     out[i] = UInt8(truncatingIfNeeded: level)
                 }
             }
+        }
+    }
+
+    /// The decoders' preamble (`dequantize_row_q4_K` / `q5_K`): `d` and `dmin` once, then for each
+    /// chunk `c` of 64 values (groups `2c` and `2c + 1`) `body(c, d·sc₁, dmin·m₁, d·sc₂, dmin·m₂)`.
+    @inline(__always)
+    static func forEachChunk(
+        _ block: UnsafeRawPointer, _ body: (_ chunk: Int, _ d1: Float, _ min1: Float, _ d2: Float, _ min2: Float) -> Void
+    ) {
+        let d = GGMLBlockBits.loadHalf(from: block, at: 0)
+        let dmin = GGMLBlockBits.loadHalf(from: block, at: 2)
+        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
+        for chunk in 0..<4 {
+            let (sc1, m1) = scaleMin(2 * chunk, packed: packed)
+            let (sc2, m2) = scaleMin(2 * chunk + 1, packed: packed)
+            body(chunk, d * Float(sc1), dmin * Float(m1), d * Float(sc2), dmin * Float(m2))
         }
     }
 
