@@ -4,7 +4,9 @@
 #      (this file is also the f16 GGUF input of pairs 2-4);
 #   2-4. f16 GGUF -> Q4_K_M, Q6_K, Q2_K: llama-quantize (whole process) vs mpt-convert, durable
 #      (default: fsync + rename) and --no-sync (like-for-like: llama-quantize does not fsync);
-#   5. bf16 safetensors -> Q4_K_M: mpt-convert in one step vs convert (1) + llama-quantize (2).
+#   5. bf16 safetensors -> Q4_K_M: mpt-convert in one step vs convert (1) + llama-quantize (2);
+#   6. when $BENCH/mpt1b.imatrix.gguf exists (llama-imatrix's output; KQ_IMATRIX overrides):
+#      f16 GGUF -> Q4_K_M with --imatrix on both sides (issue 18: the ratios hold with an imatrix).
 # Every command runs under /usr/bin/time -v (wall, user+sys CPU, peak RSS), after `sync; sleep 2`.
 # Afterwards bench/kquant_compare.py checks that each pair's two files hold identical tensors.
 # Lines of JSON go to $WORK/kquant_results.jsonl; bench/CONVERT_RESULTS.md has the table.
@@ -57,4 +59,17 @@ rm -f "$WORK/ours-st-q4_k_m.gguf"
 run ours bf16-q4_k_m -- "$BIN/mpt-convert" "$BENCH/mpt1b-bf16" "$WORK/ours-st-q4_k_m.gguf" --quant q4_k_m --threads 2
 rm -f "$WORK/ours-st-q4_k_m.gguf"
 run ours bf16-q4_k_m-nosync -- "$BIN/mpt-convert" "$BENCH/mpt1b-bf16" "$WORK/ours-st-q4_k_m.gguf" --quant q4_k_m --threads 2 --no-sync
-"$PY" bench/kquant_compare.py "$WORK" q4_k_m q6_k q2_k | tee -a "$RESULTS"
+TYPES="q4_k_m q6_k q2_k"
+IMATRIX=${KQ_IMATRIX:-$BENCH/mpt1b.imatrix.gguf}
+if [ -f "$IMATRIX" ]; then
+  t=q4_k_m-imatrix
+  rm -f "$WORK/theirs-$t.gguf" "$WORK/ours-$t.gguf"
+  run peer "f16-$t" -- "$QUANTIZE" --imatrix "$IMATRIX" "$F16" "$WORK/theirs-$t.gguf" Q4_K_M 2
+  run ours "f16-$t" -- "$BIN/mpt-convert" "$F16" "$WORK/ours-$t.gguf" --quant q4_k_m --imatrix "$IMATRIX" --threads 2
+  rm -f "$WORK/ours-$t.gguf"
+  run ours "f16-$t-nosync" -- "$BIN/mpt-convert" "$F16" "$WORK/ours-$t.gguf" --quant q4_k_m --imatrix "$IMATRIX" --threads 2 --no-sync
+  TYPES="$TYPES $t"
+fi
+"$PY" bench/kquant_compare.py "$WORK" $TYPES | tee -a "$RESULTS"
+# The outputs are ~9 GB: removed unless KEEP_OUTPUTS is set.
+[ -n "${KEEP_OUTPUTS:-}" ] || rm -f "$WORK"/ours-*.gguf "$WORK"/theirs-*.gguf "$F16"

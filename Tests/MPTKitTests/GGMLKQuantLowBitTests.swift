@@ -163,30 +163,15 @@ struct GGMLKQuantLowBitTests {
         }
     }
 
-    /// Many random blocks of varied shape (scales from 1e-20 to 1e20, ties, zero sub-blocks,
-    /// outliers): the SIMD twins write the scalar twins' bytes and decode to the same floats.
+    /// Many random blocks of varied shape (`kQuantTestBlocks`: scales from 1e-20 to 1e20, ties,
+    /// zero sub-blocks, outliers, subnormal sub-blocks): the SIMD twins write the scalar twins'
+    /// bytes and decode to the same floats.
     @Test(arguments: lowBitTags)
     func simdEqualsScalarOnRandomBlocks(tag: String) throws {
         let type = try lowBitType(tag)
         var generator = SplitMix64(seed: 0x5EED_0000 &+ UInt64(type.rawValue))
         let blocks = 96
-        var values = [Float](repeating: 0, count: blocks * 256)
-        for block in 0..<blocks {
-            let scale = Float(sign: .plus, exponent: (block * 7) % 134 - 67, significand: 1)
-            for index in 0..<256 {
-                let u = Float(generator.next() >> 40) / Float(1 << 24) * 2 - 1
-                var value: Float
-                switch block % 6 {
-                case 0: value = u * scale
-                case 1: value = Float(Int(u * 8)) / 2 * scale                // ties
-                case 2: value = (index / 16) % 3 == 0 ? 0 : u * scale         // zero sub-blocks
-                case 3: value = index == block % 256 ? 40 * scale : u * scale  // one outlier
-                case 4: value = u < -0.5 ? -scale : (u > 0.5 ? scale : 0)     // three values
-                default: value = (u + 0.75) * scale                          // mostly positive
-                }
-                values[block * 256 + index] = value
-            }
-        }
+        let values = kQuantTestBlocks(blocks, seed: 0x5EED_0000 &+ UInt64(type.rawValue))
         let scalar = try GGMLQuantizer.quantize(values, as: type, kernel: .scalar)
         let simd = try GGMLQuantizer.quantize(values, as: type, kernel: .simd)
         let rowBytes = scalar.count / blocks

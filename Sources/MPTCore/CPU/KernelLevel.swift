@@ -37,6 +37,18 @@ public enum KernelLevel: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// The K-quant scale searches of the active level.
+    public static var quantKernels: any QuantKernels.Type { active.quantKernels }
+
+    /// The K-quant scale searches compiled for this level (the same copy as `kernels`).
+    public var quantKernels: any QuantKernels.Type {
+        switch self {
+        case .portable: return MPTKernelsPortable.KernelSet.self
+        case .avx2: return MPTKernelsAVX2.KernelSet.self
+        case .avx512: return MPTKernelsAVX512.KernelSet.self
+        }
+    }
+
     /// What the level's copy was compiled to use: every one must be present to call it.
     public var requirements: CPUFeatures {
         #if arch(x86_64)

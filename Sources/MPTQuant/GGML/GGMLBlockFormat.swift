@@ -9,8 +9,19 @@ protocol GGMLBlockFormat: Sendable {
     static var type: GGMLType { get }
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer)
+    /// `quantizeBlockSIMD` on `count` consecutive blocks (formats that search several blocks at
+    /// once override it; the default goes block by block).
+    static func quantizeBlocksSIMD(_ values: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutableRawPointer)
     static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>)
     static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>)
+}
+
+extension GGMLBlockFormat {
+    static func quantizeBlocksSIMD(_ values: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutableRawPointer) {
+        for block in 0..<count {
+            quantizeBlockSIMD(values + block * type.blockSize, into: blocks + block * type.typeSize)
+        }
+    }
 }
 
 /// Helpers shared by the block formats.
@@ -64,6 +75,12 @@ enum GGMLBlockBits {
     @inline(__always)
     static func load8(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
         UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// The low bytes of eight levels (0…255) into `destination[0..<8]`, lane by lane.
+    @inline(__always)
+    static func storeBytes8(_ levels: SIMD8<Int32>, _ destination: UnsafeMutablePointer<UInt8>) {
+        for lane in 0..<8 { destination[lane] = UInt8(truncatingIfNeeded: levels[lane]) }
     }
 
     @inline(__always)

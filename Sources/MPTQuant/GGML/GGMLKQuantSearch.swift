@@ -1,10 +1,8 @@
-/// ggml's K-quant scale searches, `make_qkx2_quants` (scale and min, for Q4_K/Q5_K) and
-/// `make_qx_quants` with `rmse_type = 1` and no weights (symmetric, for Q6_K), each as a scalar
-/// routine over one group and as a "lanes" routine that runs eight groups at once, lane `g`
-/// doing exactly the scalar operations of group `g` in the same order (so both give the same
-/// bits: float sums stay sequential within a lane, branches become per-lane selects).
-///
-/// The lanes routines take the groups transposed: `x[i]` holds element `i` of groups 0…7.
+/// ggml's K-quant scale searches, `make_qkx2_quants` (scale and min, for Q2_K/Q4_K/Q5_K) and
+/// `make_qx_quants` with `rmse_type = 1` (symmetric, for Q6_K), as scalar routines over one
+/// group: the scalar twins. Their SIMD twins are the kernel copies' `QuantKernels`
+/// (`Sources/MPTKernelsPortable/KernelSet+QuantSearch.swift`), which run sixteen groups at once,
+/// lane `g` doing exactly the scalar operations of group `g` in the same order.
 enum GGMLKQuantSearch {
     // MARK: make_qkx2_quants
 
@@ -93,74 +91,6 @@ enum GGMLKQuantSearch {
         return (scale, -minimum)
     }
 
-    /// `scaleMin` on eight transposed groups of `count` values.
-    static func scaleMinLanes(
-        _ x: UnsafePointer<SIMD8<Float>>, weights: UnsafePointer<SIMD8<Float>>, count: Int, maxLevel: Int32,
-        rmin: Float, rdelta: Float, steps: Int,
-        levels: UnsafeMutablePointer<SIMD8<Int32>>, scratch: UnsafeMutablePointer<SIMD8<Int32>>
-    ) -> (scale: SIMD8<Float>, negatedMin: SIMD8<Float>) {
-        var minimum = x[0], maximum = x[0]
-        var sumW = weights[0]
-        var sumX = sumW * x[0]
-        for i in 1..<count {
-            minimum = minimum.selecting(x[i], where: x[i] .< minimum)
-            maximum = maximum.selecting(x[i], where: x[i] .> maximum)
-            sumW += weights[i]
-            sumX += weights[i] * x[i]
-        }
-        minimum = minimum.selecting(0, where: minimum .> 0)
-        let flat = maximum .== minimum
-        let levelsFloat = Float(maxLevel)
-        var inverseScale = levelsFloat / (maximum - minimum)
-        var scale = 1 / inverseScale
-        var bestError = SIMD8<Float>(repeating: 0)
-        for i in 0..<count {
-            let level = clamp(GGMLBlockBits.nearestInt(inverseScale * (x[i] - minimum)), 0, maxLevel)
-            levels[i] = level
-            let diff = scale * SIMD8<Float>(level) + minimum - x[i]
-            bestError += weights[i] * (diff * diff)
-        }
-        if steps >= 1 {
-            for step in 0...steps {
-                inverseScale = (rmin + rdelta * Float(step) + levelsFloat) / (maximum - minimum)
-                var sumL = SIMD8<Float>(repeating: 0), sumL2 = sumL, sumXL = sumL
-                for i in 0..<count {
-                    let level = clamp(GGMLBlockBits.nearestInt(inverseScale * (x[i] - minimum)), 0, maxLevel)
-                    scratch[i] = level
-                    let asFloat = SIMD8<Float>(level)
-                    let wl = weights[i] * asFloat
-                    sumL += wl
-                    sumL2 += wl * asFloat
-                    sumXL += wl * x[i]
-                }
-                let det = sumW * sumL2 - sumL * sumL
-                let valid = (det .> 0) & flat.inverted
-                guard valid.anySet else { continue }
-                var thisScale = (sumW * sumXL - sumX * sumL) / det
-                var thisMin = (sumL2 * sumX - sumL * sumXL) / det
-                let positive = thisMin .> 0
-                thisMin = thisMin.selecting(0, where: positive)
-                thisScale = thisScale.selecting(sumXL / sumL2, where: positive)
-                var error = SIMD8<Float>(repeating: 0)
-                for i in 0..<count {
-                    let diff = thisScale * SIMD8<Float>(scratch[i]) + thisMin - x[i]
-                    error += weights[i] * (diff * diff)
-                }
-                let accept = valid & (error .< bestError)
-                guard accept.anySet else { continue }
-                for i in 0..<count { levels[i] = levels[i].selecting(scratch[i], where: accept) }
-                bestError = bestError.selecting(error, where: accept)
-                scale = scale.selecting(thisScale, where: accept)
-                minimum = minimum.selecting(thisMin, where: accept)
-            }
-        }
-        if flat.anySet {
-            for i in 0..<count { levels[i] = levels[i].selecting(0, where: flat) }
-            scale = scale.selecting(0, where: flat)
-        }
-        return (scale, -minimum)
-    }
-
     // MARK: make_qx_quants (rmse_type 1)
 
     /// `make_qx_quants(n, nmax, x, L, 1, qw)`: fills `levels[0..<n]` with `l + nmax`
@@ -209,67 +139,6 @@ enum GGMLKQuantSearch {
                 scale = sumLX / sumL2
                 best = scale * sumLX
             }
-        }
-        return scale
-    }
-
-    /// `symmetricScale` on eight transposed groups; `levels[i]` gets `l + nmax` per lane.
-    static func symmetricScaleLanes(
-        _ x: UnsafePointer<SIMD8<Float>>, count: Int, maxLevel: Int32, levels: UnsafeMutablePointer<SIMD8<Int32>>
-    ) -> SIMD8<Float> {
-        var maximum = SIMD8<Float>(repeating: 0), amax = maximum
-        for i in 0..<count {
-            let ax = GGMLBlockBits.magnitude(x[i])
-            let larger = ax .> amax
-            amax = amax.selecting(ax, where: larger)
-            maximum = maximum.selecting(x[i], where: larger)
-        }
-        let zero = amax .< groupMaxEpsilon
-        let levelsFloat = Float(maxLevel)
-        let offset = SIMD8<Int32>(repeating: maxLevel)
-        var inverseScale = Float(-maxLevel) / maximum
-        var sumLX = SIMD8<Float>(repeating: 0), sumL2 = sumLX
-        for i in 0..<count {
-            let level = clamp(GGMLBlockBits.nearestInt(inverseScale * x[i]), -maxLevel, maxLevel - 1)
-            levels[i] = level &+ offset
-            let w = x[i] * x[i]
-            let asFloat = SIMD8<Float>(level)
-            sumLX += w * x[i] * asFloat
-            sumL2 += w * asFloat * asFloat
-        }
-        var scale = (sumLX / sumL2).selecting(SIMD8(repeating: 0), where: sumL2 .== 0)
-        var best = scale * sumLX
-        // The search's sums need the levels only as floats: `nearestFloat` gives exactly the float
-        // of ggml's `nearest_int` for |v| < 2²² (|v| ≤ maxLevel + 0.9 here), which saves the
-        // lane-by-lane Int32 → Float conversion the stdlib does (most of Q6_K's encoding time).
-        let lowest = SIMD8<Float>(repeating: -levelsFloat), highest = SIMD8<Float>(repeating: levelsFloat - 1)
-        for step in -9...9 where step != 0 {
-            inverseScale = -(levelsFloat + 0.1 * Float(step)) / maximum
-            sumLX = SIMD8<Float>(repeating: 0)
-            sumL2 = sumLX
-            for i in 0..<count {
-                // Clamped with selects: `clamped(lowerBound:upperBound:)` calls the generic
-                // pointwiseMin/Max out of line (60% of the time in a profile).
-                var asFloat = GGMLBlockBits.nearestFloat(inverseScale * x[i])
-                asFloat.replace(with: lowest, where: asFloat .< lowest)
-                asFloat.replace(with: highest, where: asFloat .> highest)
-                let w = x[i] * x[i]
-                sumLX += w * x[i] * asFloat
-                sumL2 += w * asFloat * asFloat
-            }
-            let accept = (sumL2 .> 0) & (sumLX * sumLX .> best * sumL2) & zero.inverted
-            guard accept.anySet else { continue }
-            for i in 0..<count {
-                let level = clamp(GGMLBlockBits.nearestInt(inverseScale * x[i]), -maxLevel, maxLevel - 1)
-                levels[i] = levels[i].selecting(level &+ offset, where: accept)
-            }
-            let candidate = sumLX / sumL2
-            scale = scale.selecting(candidate, where: accept)
-            best = best.selecting(candidate * sumLX, where: accept)
-        }
-        if zero.anySet {
-            for i in 0..<count { levels[i] = levels[i].selecting(0, where: zero) }
-            scale = scale.selecting(0, where: zero)
         }
         return scale
     }

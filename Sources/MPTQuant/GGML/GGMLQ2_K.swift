@@ -1,3 +1,4 @@
+import MPTCore
 import MPTFormats
 
 /// ggml `Q2_K`: super-blocks of 256 values in 16 sub-blocks of 16, each value
@@ -10,10 +11,11 @@ import MPTFormats
 /// 15, use_mad)`, the scales and mins are quantized against their maxima with `nearest_int`, and
 /// the quants are recomputed from the f16-rounded scales with `(x + dm) / d`.
 ///
-/// The SIMD twin runs the sixteen sub-block fits side by side, one sub-block per lane, with each
-/// lane doing exactly the scalar sequence of float operations (sums in the same order, branches
-/// turned into selects), so the bytes are identical; blocks holding NaN or ±inf take the scalar
-/// twin.
+/// The SIMD twin runs the sixteen sub-block fits side by side in the active `KernelLevel`'s
+/// `scaleMinScales` (the one `make_qkx2_quants` kernel Q4_K and Q5_K use too), one sub-block per
+/// lane, each lane doing exactly the scalar sequence of float operations (sums in the same order,
+/// branches turned into selects), so the bytes are identical; blocks holding NaN or ±inf take the
+/// scalar twin.
 enum GGMLQ2_K: GGMLBlockFormat {
     static let type = GGMLType.q2_K
     static let blockSize = 256
@@ -97,10 +99,11 @@ enum GGMLQ2_K: GGMLBlockFormat {
             let d = superScale * Float(packed & 0xF)
             let dm = superMin * Float(packed >> 4)
             // `if (!d) continue;` keeps the fitted quants of a sub-block whose scale is zero.
-            let keep = d == 0
-            for index in 0..<16 {
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt((values[16 * sub + index] + dm) / d), 0, 3)
-                quants[16 * sub + index] = keep ? quants[16 * sub + index] : UInt8(truncatingIfNeeded: l)
+            if d == 0 { continue }
+            for part in 0..<2 {
+                let index = 16 * sub + 8 * part
+                let l = GGMLKQuantSearch.clamp(GGMLBlockBits.nearestInt((GGMLBlockBits.load8(values, index) + dm) / d), 0, 3)
+                GGMLBlockBits.storeBytes8(l, quants + index)
             }
         }
         GGMLLowBit.pack2Bit(quants, into: (block + quantsOffset).assumingMemoryBound(to: UInt8.self))
@@ -110,124 +113,22 @@ enum GGMLQ2_K: GGMLBlockFormat {
 
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         guard GGMLLowBit.allFinite(values, count: blockSize) else { return quantizeBlockScalar(values, into: block) }
-        GGMLKQuantLanes.with { lanes in
-            lanes.transpose(values)
-            fitLanes(lanes)
-            let scales = lanes.result, mins = lanes.result + 16
-            var maxScale: Float = 0, maxMin: Float = 0
-            for sub in 0..<16 {
-                if scales[sub] > maxScale { maxScale = scales[sub] }
-                if mins[sub] > maxMin { maxMin = mins[sub] }
-            }
-            lanes.untransposeQuants()
-            finish(values, scales: scales, mins: mins, maxScale: maxScale, maxMin: maxMin, quants: lanes.natural, block: block)
-        }
-    }
-
-    /// `fitScalar` for all 16 sub-blocks at once: lane `s` is sub-block `s`, element `i` of every
-    /// sub-block sits in row `i` of `lanes.x`. Each per-lane loop is branch-free (LLVM vectorizes
-    /// it across the 16 lanes) and accumulates in the scalar order. Writes each lane's scale to
-    /// `lanes.result[s]`, its `the_min` to `lanes.result[16 + s]` and its quants to `lanes.quants`.
-    static func fitLanes(_ lanes: GGMLKQuantLanes) {
-        let nmax: Int32 = 3, rmin: Float = -0.5, rdelta: Float = 0.1
-        let x = lanes.x, weights = lanes.weights, quants = lanes.quants, scratch = lanes.scratch
-        let state = lanes.state
-        let minimum = state, maximum = state + 16, sumW = state + 32, sumX = state + 48
-        let scale = state + 64, bestError = state + 80, range = state + 96, iscale = state + 112
-        let sumL = state + 128, sumL2 = state + 144, sumXL = state + 160
-        let thisScale = state + 176, thisMin = state + 192, error = state + 208, flatMin = state + 224
-        let accept = lanes.mask, flat = lanes.mask + 16
-        for lane in 0..<16 {
-            let w = abs(x[lane])
-            weights[lane] = w
-            minimum[lane] = x[lane]; maximum[lane] = x[lane]
-            sumW[lane] = w; sumX[lane] = w * x[lane]
-        }
-        for row in 1..<16 {
-            for lane in 0..<16 {
-                let value = x[16 &* row &+ lane]
-                let w = abs(value)
-                weights[16 &* row &+ lane] = w
-                minimum[lane] = value < minimum[lane] ? value : minimum[lane]
-                maximum[lane] = value > maximum[lane] ? value : maximum[lane]
-                sumW[lane] += w
-                sumX[lane] += w * value
-            }
-        }
-        for lane in 0..<16 {
-            minimum[lane] = minimum[lane] > 0 ? 0 : minimum[lane]
-            flat[lane] = maximum[lane] == minimum[lane] ? 1 : 0
-            flatMin[lane] = -minimum[lane]
-            range[lane] = maximum[lane] - minimum[lane]
-            iscale[lane] = Float(nmax) / range[lane]
-            scale[lane] = 1 / iscale[lane]
-            bestError[lane] = 0
-        }
-        for row in 0..<16 {
-            for lane in 0..<16 {
-                let value = x[16 &* row &+ lane]
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale[lane] * (value - minimum[lane])), 0, nmax)
-                quants[16 &* row &+ lane] = UInt8(truncatingIfNeeded: l)
-                bestError[lane] += weights[16 &* row &+ lane] * abs(scale[lane] * Float(l) + minimum[lane] - value)
-            }
-        }
-        for step in 0...15 {
-            let numerator = rmin + rdelta * Float(step) + Float(nmax)
-            for lane in 0..<16 {
-                // `min` moves with every accepted step, and `max - min` with it.
-                iscale[lane] = numerator / (maximum[lane] - minimum[lane])
-                sumL[lane] = 0; sumL2[lane] = 0; sumXL[lane] = 0
-            }
-            for row in 0..<16 {
-                for lane in 0..<16 {
-                    let value = x[16 &* row &+ lane]
-                    let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale[lane] * (value - minimum[lane])), 0, nmax)
-                    scratch[16 &* row &+ lane] = UInt8(truncatingIfNeeded: l)
-                    let w = weights[16 &* row &+ lane], q = Float(l)
-                    sumL[lane] += w * q
-                    sumL2[lane] += w * q * q
-                    sumXL[lane] += w * q * value
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { quantBuffer in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: blockSize + 32) { floatBuffer in
+                guard let quants = quantBuffer.baseAddress, let floats = floatBuffer.baseAddress else { return }
+                let weights = floats, scales = floats + blockSize, mins = floats + blockSize + 16
+                for index in 0..<blockSize { weights[index] = abs(values[index]) }
+                KernelLevel.quantKernels.scaleMinScales(
+                    values, weights: weights, groupSize: 16, maxLevel: 3, rmin: -0.5, rdelta: 0.1, steps: 15, meanAbsolute: true,
+                    flatWhenMaxNotAbove: false,
+                    scales: scales, negatedMins: mins, levels: quants)
+                var maxScale: Float = 0, maxMin: Float = 0
+                for sub in 0..<16 {
+                    if scales[sub] > maxScale { maxScale = scales[sub] }
+                    if mins[sub] > maxMin { maxMin = mins[sub] }
                 }
+                finish(values, scales: scales, mins: mins, maxScale: maxScale, maxMin: maxMin, quants: quants, block: block)
             }
-            for lane in 0..<16 {
-                let determinant = sumW[lane] * sumL2[lane] - sumL[lane] * sumL[lane]
-                let fittedScale = (sumW[lane] * sumXL[lane] - sumX[lane] * sumL[lane]) / determinant
-                let fittedMin = (sumL2[lane] * sumX[lane] - sumL[lane] * sumXL[lane]) / determinant
-                let clampMin = fittedMin > 0
-                thisScale[lane] = clampMin ? sumXL[lane] / sumL2[lane] : fittedScale
-                thisMin[lane] = clampMin ? 0 : fittedMin
-                // A lane whose determinant is not positive skips the step: NaN is never smaller.
-                error[lane] = determinant > 0 ? 0 : .nan
-            }
-            for row in 0..<16 {
-                for lane in 0..<16 {
-                    let diff = abs(thisScale[lane] * Float(scratch[16 &* row &+ lane]) + thisMin[lane] - x[16 &* row &+ lane])
-                    error[lane] += weights[16 &* row &+ lane] * diff
-                }
-            }
-            for lane in 0..<16 {
-                let better = error[lane] < bestError[lane]
-                accept[lane] = better ? 0xFF : 0
-                bestError[lane] = better ? error[lane] : bestError[lane]
-                scale[lane] = better ? thisScale[lane] : scale[lane]
-                minimum[lane] = better ? thisMin[lane] : minimum[lane]
-            }
-            for row in 0..<16 {
-                for lane in 0..<16 {
-                    let index = 16 &* row &+ lane
-                    quants[index] = (scratch[index] & accept[lane]) | (quants[index] & ~accept[lane])
-                }
-            }
-        }
-        // Flat sub-blocks (max == min once min is clamped to ≤ 0): quants 0, scale 0, the min kept.
-        for lane in 0..<16 {
-            let isFlat = flat[lane] != 0
-            lanes.result[lane] = isFlat ? 0 : scale[lane]
-            lanes.result[16 &+ lane] = isFlat ? flatMin[lane] : -minimum[lane]
-            flat[lane] = isFlat ? 0 : 0xFF
-        }
-        for row in 0..<16 {
-            for lane in 0..<16 { quants[16 &* row &+ lane] &= flat[lane] }
         }
     }
 

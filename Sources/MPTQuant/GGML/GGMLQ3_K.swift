@@ -1,3 +1,4 @@
+import MPTCore
 import MPTFormats
 
 /// ggml `Q3_K`: super-blocks of 256 values in 16 sub-blocks of 16, each value `d·(sc − 32)·q`
@@ -12,9 +13,10 @@ import MPTFormats
 /// improvements), the scales are quantized against the one of largest magnitude with
 /// `nearest_int`, and the quants are recomputed from the f16-rounded scales with `x / d`.
 ///
-/// The SIMD twin runs the sixteen sub-block fits side by side (one sub-block per lane, each
-/// lane doing the scalar sequence of float operations, its improvement passes stopping when the
-/// scalar's would); blocks holding NaN or ±inf take the scalar twin.
+/// The SIMD twin runs the sixteen sub-block fits side by side in the active `KernelLevel`'s
+/// `refinedSymmetricScales` (one sub-block per lane, each lane doing the scalar sequence of float
+/// operations, its improvement passes stopping when the scalar's would); blocks holding NaN or
+/// ±inf take the scalar twin.
 enum GGMLQ3_K: GGMLBlockFormat {
     static let type = GGMLType.q3_K
     static let blockSize = 256
@@ -123,22 +125,24 @@ enum GGMLQ3_K: GGMLBlockFormat {
         for sub in 0..<16 {
             let d = superScale * Float(storedScale(packed, sub))
             // `if (!d) continue;` keeps the fitted quants of a sub-block whose scale is zero.
-            let keep = d == 0
-            for index in 0..<16 {
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(values[16 * sub + index] / d), -4, 3) &+ 4
-                quants[16 * sub + index] = keep ? quants[16 * sub + index] : UInt8(truncatingIfNeeded: l)
+            if d == 0 { continue }
+            for part in 0..<2 {
+                let index = 16 * sub + 8 * part
+                let l = GGMLKQuantSearch.clamp(GGMLBlockBits.nearestInt(GGMLBlockBits.load8(values, index) / d), -4, 3) &+ 4
+                GGMLBlockBits.storeBytes8(l, quants + index)
             }
         }
+        // Bit `b` of hmask byte `k` is the high bit of value `32·b + k` (one pass per bit, over
+        // the 32 bytes at once).
         let highMask = (block + highMaskOffset).assumingMemoryBound(to: UInt8.self)
-        for byte in 0..<32 {
-            var bits: UInt8 = 0
-            for bit in 0..<8 {
+        for byte in 0..<32 { highMask[byte] = 0 }
+        for bit in 0..<8 {
+            for byte in 0..<32 {
                 let index = 32 * bit + byte
                 let high: UInt8 = quants[index] > 3 ? 1 : 0
-                bits |= high &<< UInt8(bit)
+                highMask[byte] |= high &<< UInt8(bit)
                 quants[index] &-= high &* 4
             }
-            highMask[byte] = bits
         }
         GGMLLowBit.pack2Bit(quants, into: (block + quantsOffset).assumingMemoryBound(to: UInt8.self))
     }
@@ -168,85 +172,11 @@ enum GGMLQ3_K: GGMLBlockFormat {
 
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
         guard GGMLLowBit.allFinite(values, count: blockSize) else { return quantizeBlockScalar(values, into: block) }
-        GGMLKQuantLanes.with { lanes in
-            lanes.transpose(values)
-            fitLanes(lanes)
-            lanes.untransposeQuants()
-            finish(values, scales: lanes.result, quants: lanes.natural, block: block)
-        }
-    }
-
-    /// `fitScalar` for all 16 sub-blocks at once (lane `s` = sub-block `s`, rows of `lanes.x`
-    /// = elements). Branch-free per-lane loops in the scalar's order; a lane's improvement passes
-    /// stop after the first pass that changes nothing in it, as the scalar loop breaks. Writes the
-    /// scales to `lanes.result` and `L + 4` (0 for all-zero sub-blocks) to `lanes.quants`.
-    static func fitLanes(_ lanes: GGMLKQuantLanes) {
-        let nmax: Int32 = 4
-        let x = lanes.x, weights = lanes.weights, quants = lanes.quants, current = lanes.ints
-        let state = lanes.state
-        let maximum = state, amax = state + 16, iscale = state + 32, sumLX = state + 48, sumL2 = state + 64
-        let active = lanes.ints + 256, changed = lanes.ints + 272
-        for lane in 0..<16 { maximum[lane] = 0; amax[lane] = 0; sumLX[lane] = 0; sumL2[lane] = 0 }
-        for row in 0..<16 {
-            for lane in 0..<16 {
-                let value = x[16 &* row &+ lane]
-                let ax = abs(value)
-                let larger = ax > amax[lane]
-                amax[lane] = larger ? ax : amax[lane]
-                maximum[lane] = larger ? value : maximum[lane]
-                weights[16 &* row &+ lane] = value * value
-            }
-        }
-        for lane in 0..<16 {
-            iscale[lane] = Float(-nmax) / maximum[lane]
-            active[lane] = amax[lane] < groupMaxEpsilon ? 0 : 1
-        }
-        for row in 0..<16 {
-            for lane in 0..<16 {
-                let index = 16 &* row &+ lane
-                let value = x[index], w = weights[index]
-                let l = GGMLLowBit.clamp(GGMLLowBit.nearestInt(iscale[lane] * value), -nmax, nmax &- 1)
-                current[index] = l
-                sumLX[lane] += w * value * Float(l)
-                sumL2[lane] += w * Float(l) * Float(l)
-            }
-        }
-        for _ in 0..<5 {
-            var anyActive: Int32 = 0
-            for lane in 0..<16 { changed[lane] = 0; anyActive |= active[lane] }
-            if anyActive == 0 { break }
-            for row in 0..<16 {
-                for lane in 0..<16 {
-                    let index = 16 &* row &+ lane
-                    let value = x[index], w = weights[index]
-                    let old = current[index], oldL = Float(old)
-                    let slx = sumLX[lane] - w * value * oldL
-                    let sl2 = sumL2[lane] - w * oldL * oldL
-                    let newL = GGMLLowBit.clamp(GGMLLowBit.nearestInt(value * sl2 / slx), -nmax, nmax &- 1)
-                    let newSLX = slx + w * value * Float(newL)
-                    let newSL2 = sl2 + w * Float(newL) * Float(newL)
-                    // The scalar's nested conditions, combined without short-circuit branches.
-                    let gain = GGMLLowBit.bit(newSLX * newSLX * sumL2[lane] > sumLX[lane] * sumLX[lane] * newSL2)
-                    let take = active[lane] & GGMLLowBit.bit(slx > 0) & GGMLLowBit.bit(newL != old)
-                        & GGMLLowBit.bit(newSL2 > 0) & gain
-                    let keep = take &- 1
-                    current[index] = (newL & ~keep) | (old & keep)
-                    sumLX[lane] = take != 0 ? newSLX : sumLX[lane]
-                    sumL2[lane] = take != 0 ? newSL2 : sumL2[lane]
-                    changed[lane] |= take
-                }
-            }
-            for lane in 0..<16 { active[lane] &= changed[lane] }
-        }
-        for lane in 0..<16 {
-            let zero = amax[lane] < groupMaxEpsilon
-            lanes.result[lane] = zero ? 0 : (sumL2[lane] > 0 ? sumLX[lane] / sumL2[lane] : 0)
-            lanes.mask[lane] = zero ? 0 : 0xFF
-        }
-        for row in 0..<16 {
-            for lane in 0..<16 {
-                let index = 16 &* row &+ lane
-                quants[index] = UInt8(truncatingIfNeeded: current[index] &+ nmax) & lanes.mask[lane]
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { quantBuffer in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scaleBuffer in
+                guard let quants = quantBuffer.baseAddress, let scales = scaleBuffer.baseAddress else { return }
+                KernelLevel.quantKernels.refinedSymmetricScales(values, maxLevel: 4, scales: scales, levels: quants)
+                finish(values, scales: scales, quants: quants, block: block)
             }
         }
     }

@@ -22,14 +22,7 @@ enum GGMLQ4_K: GGMLScaleMinFormat {
     }
 
     static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
-        let d = GGMLBlockBits.loadHalf(from: block, at: 0)
-        let dmin = GGMLBlockBits.loadHalf(from: block, at: 2)
-        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
-        for chunk in 0..<4 {
-            let (sc1, m1) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk, packed: packed)
-            let (sc2, m2) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk + 1, packed: packed)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+        GGMLScaleMinSuperBlock.forEachChunk(block) { chunk, d1, min1, d2, min2 in
             for l in 0..<32 {
                 let byte = block.load(fromByteOffset: 16 + 32 * chunk + l, as: UInt8.self)
                 values[64 * chunk + l] = d1 * Float(byte & 0x0F) - min1
@@ -39,14 +32,7 @@ enum GGMLQ4_K: GGMLScaleMinFormat {
     }
 
     static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
-        let d = GGMLBlockBits.loadHalf(from: block, at: 0)
-        let dmin = GGMLBlockBits.loadHalf(from: block, at: 2)
-        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
-        for chunk in 0..<4 {
-            let (sc1, m1) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk, packed: packed)
-            let (sc2, m2) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk + 1, packed: packed)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+        GGMLScaleMinSuperBlock.forEachChunk(block) { chunk, d1, min1, d2, min2 in
             for part in 0..<4 {
                 let bytes = block.loadUnaligned(fromByteOffset: 16 + 32 * chunk + 8 * part, as: SIMD8<UInt8>.self)
                 let low = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes & 0x0F))

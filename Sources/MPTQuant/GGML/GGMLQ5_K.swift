@@ -28,14 +28,7 @@ enum GGMLQ5_K: GGMLScaleMinFormat {
     }
 
     static func dequantizeBlockScalar(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
-        let d = GGMLBlockBits.loadHalf(from: block, at: 0)
-        let dmin = GGMLBlockBits.loadHalf(from: block, at: 2)
-        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
-        for chunk in 0..<4 {
-            let (sc1, m1) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk, packed: packed)
-            let (sc2, m2) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk + 1, packed: packed)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+        GGMLScaleMinSuperBlock.forEachChunk(block) { chunk, d1, min1, d2, min2 in
             let bit1 = UInt8(1) &<< UInt8(2 * chunk), bit2 = UInt8(2) &<< UInt8(2 * chunk)
             for l in 0..<32 {
                 let byte = block.load(fromByteOffset: 48 + 32 * chunk + l, as: UInt8.self)
@@ -47,14 +40,7 @@ enum GGMLQ5_K: GGMLScaleMinFormat {
     }
 
     static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
-        let d = GGMLBlockBits.loadHalf(from: block, at: 0)
-        let dmin = GGMLBlockBits.loadHalf(from: block, at: 2)
-        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
-        for chunk in 0..<4 {
-            let (sc1, m1) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk, packed: packed)
-            let (sc2, m2) = GGMLScaleMinSuperBlock.scaleMin(2 * chunk + 1, packed: packed)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+        GGMLScaleMinSuperBlock.forEachChunk(block) { chunk, d1, min1, d2, min2 in
             let shift1 = SIMD8<Int32>(repeating: Int32(2 * chunk)), shift2 = shift1 &+ 1
             for part in 0..<4 {
                 let bytes = SIMD8<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 48 + 32 * chunk + 8 * part, as: SIMD8<UInt8>.self))

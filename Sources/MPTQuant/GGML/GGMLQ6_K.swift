@@ -1,3 +1,4 @@
+import MPTCore
 import MPTFormats
 
 /// ggml `Q6_K`: super-blocks of 256 values stored as `{ u8 ql[128]; u8 qh[64]; i8 scales[16];
@@ -27,28 +28,17 @@ enum GGMLQ6_K: GGMLBlockFormat {
         }
     }
 
-    /// The sixteen groups' scale searches run eight at a time in the lanes of `SIMD8`.
+    /// The sixteen groups' scale searches run side by side in the active `KernelLevel`'s
+    /// `symmetricScales`; blocks holding NaN or ±inf take the scalar twin.
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: blockSize) { levels in
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: groupSize) { floats in
-                withUnsafeTemporaryAllocation(of: SIMD8<Int32>.self, capacity: groupSize) { ints in
-                    guard let levels = levels.baseAddress, let x = floats.baseAddress, let found = ints.baseAddress else { return }
-                    var scales = SIMD16<Float>(repeating: 0)
-                    for half in 0..<2 {
-                        let first = 8 * half
-                        for i in 0..<groupSize {
-                            var lanes = SIMD8<Float>(repeating: 0)
-                            for lane in 0..<8 { lanes[lane] = values[groupSize * (first + lane) + i] }
-                            x[i] = lanes
-                        }
-                        let laneScales = GGMLKQuantSearch.symmetricScaleLanes(x, count: groupSize, maxLevel: 32, levels: found)
-                        for lane in 0..<8 { scales[first + lane] = laneScales[lane] }
-                        for i in 0..<groupSize {
-                            let lanes = found[i]
-                            for lane in 0..<8 { levels[groupSize * (first + lane) + i] = Int8(truncatingIfNeeded: lanes[lane]) }
-                        }
-                    }
-                    finish(values, scales: scales, levels: levels, into: block, simd: true)
+        guard GGMLLowBit.allFinite(values, count: blockSize) else { return quantizeBlockScalar(values, into: block) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { levels in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: groups) { found in
+                guard let levels = levels.baseAddress, let found = found.baseAddress else { return }
+                KernelLevel.quantKernels.symmetricScales(values, weights: nil, maxLevel: 32, scales: found, levels: levels)
+                let scales = UnsafeRawPointer(found).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(levels).withMemoryRebound(to: Int8.self, capacity: blockSize) { signed in
+                    finish(values, scales: scales, levels: signed, into: block, simd: true)
                 }
             }
         }

@@ -64,8 +64,8 @@ extension GGMLQuantizer {
         return counts
     }
 
-    /// Decodes, counts and encodes the rows of `chunk` on up to `threads` threads, each taking
-    /// a contiguous run of rows (disjoint ranges of `staging` and `target`).
+    /// Decodes, counts and encodes the rows of `chunk` on up to `threads` threads, each run of
+    /// rows on one thread (disjoint ranges of `staging` and `target`).
     private static func encodeRows(
         _ chunk: TensorView, rowLength: Int, as type: GGMLType, importance: [Float]?, staging: UnsafeMutableBufferPointer<Float>,
         into target: UnsafeMutableRawBufferPointer, threads: Int
@@ -76,7 +76,9 @@ extension GGMLQuantizer {
         let job = RowEncodingJob(
             chunk: chunk, rowLength: rowLength, rowBytes: rowBytes, type: type, importance: importance,
             staging: SendablePointer(stagingBase), target: SendablePointer(raw: targetBase))
-        return try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }
+        // Eight row runs per worker, taken as workers free up: on a shared machine a preempted
+        // worker no longer holds the other at the end of every chunk.
+        return try mapChunks(count: rows, threads: threads, chunksPerWorker: 8) { try job.run(rows: $0) }
             .reduce(into: ValueCounts()) { total, counts in
                 total.nonFinite += counts.nonFinite
                 total.halfOverflow += counts.halfOverflow

@@ -107,6 +107,11 @@ public enum GGMLQuantizer {
     ) {
         let blockSize = format.type.blockSize
         let typeSize = format.type.typeSize
+        if kernel == .simd {
+            format.quantizeBlocksSIMD(
+                source + blocks.lowerBound * blockSize, count: blocks.count, into: target + blocks.lowerBound * typeSize)
+            return
+        }
         for block in blocks {
             let input = source + block * blockSize
             let output = target + block * typeSize

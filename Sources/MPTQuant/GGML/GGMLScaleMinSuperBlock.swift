@@ -1,3 +1,5 @@
+import MPTCore
+
 /// What `Q4_K` and `Q5_K` share (`quantize_row_q4_K_ref` / `quantize_row_q5_K_ref` up to the
 /// packing of the quants): a 256-value super-block in eight groups of 32, each with a scale and
 /// a min from `make_qkx2_quants` (weights `sqrt(Σx²/32) + |x|`), the scales and mins quantized to
@@ -42,36 +44,50 @@ enum GGMLScaleMinSuperBlock {
         finish(values, scales: scales, mins: mins, maxLevel: search.maxLevel, into: block, levels: levels, simd: false)
     }
 
-    /// `quantizeScalar` with the eight groups searched at once, one per SIMD lane.
+    /// `quantizeScalar` for `blocks` (1 or 2) consecutive super-blocks at once: their 8 or 16
+    /// groups are searched side by side by the active `KernelLevel`'s `scaleMinScales` (one block
+    /// is searched beside a copy of itself). `levels` gets 256 per block. A block holding NaN or
+    /// ±inf takes `quantizeScalar`.
     static func quantizeSIMD(
-        _ values: UnsafePointer<Float>, search: Search, into block: UnsafeMutableRawPointer, levels: UnsafeMutablePointer<UInt8>
+        _ values: UnsafePointer<Float>, blocks: Int, search: Search, into block: UnsafeMutableRawPointer, typeSize: Int,
+        levels: UnsafeMutablePointer<UInt8>
     ) {
-        var scales = SIMD8<Float>(repeating: 0), mins = scales
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * groupSize) { floats in
-            withUnsafeTemporaryAllocation(of: SIMD8<Int32>.self, capacity: 2 * groupSize) { ints in
-                guard let x = floats.baseAddress, let found = ints.baseAddress else { return }
-                let weights = x + groupSize
-                var sumX2 = SIMD8<Float>(repeating: 0)
-                for i in 0..<groupSize {
-                    var lanes = SIMD8<Float>(repeating: 0)
-                    for group in 0..<groups { lanes[group] = values[groupSize * group + i] }
-                    x[i] = lanes
-                    sumX2 += lanes * lanes
-                }
+        let finite = (0..<blocks).allSatisfy { GGMLLowBit.allFinite(values + 256 * $0, count: 256) }
+        guard finite else {
+            for index in 0..<blocks {
+                quantizeScalar(values + 256 * index, search: search, into: block + typeSize * index, levels: levels + 256 * index)
+            }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * 512 + 32) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let x = base, weights = base + 512, scales = base + 1024, mins = base + 1040
+            for index in 0..<2 {
+                let source = values + 256 * (blocks == 2 ? index : 0)
+                (x + 256 * index).update(from: source, count: 256)
+            }
+            for group in 0..<(2 * groups) {
+                let g = x + groupSize * group
+                var sumX2: Float = 0
+                for l in 0..<groupSize { sumX2 += g[l] * g[l] }
                 let average = (sumX2 / 32).squareRoot()
-                for i in 0..<groupSize { weights[i] = average + GGMLBlockBits.magnitude(x[i]) }
-                let result = GGMLKQuantSearch.scaleMinLanes(
-                    x, weights: weights, count: groupSize, maxLevel: search.maxLevel, rmin: search.rmin, rdelta: 0.1,
-                    steps: search.steps, levels: found, scratch: found + groupSize)
-                scales = result.scale
-                mins = result.negatedMin
-                for i in 0..<groupSize {
-                    let lanes = found[i]
-                    for group in 0..<groups { levels[groupSize * group + i] = UInt8(truncatingIfNeeded: lanes[group]) }
+                for l in 0..<groupSize { weights[groupSize * group + l] = average + abs(g[l]) }
+            }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 512) { found in
+                guard let found = found.baseAddress else { return }
+                KernelLevel.quantKernels.scaleMinScales(
+                    x, weights: weights, groupSize: groupSize, maxLevel: search.maxLevel, rmin: search.rmin, rdelta: 0.1,
+                    steps: search.steps, meanAbsolute: false, flatWhenMaxNotAbove: false, scales: scales, negatedMins: mins, levels: found)
+                for index in 0..<blocks {
+                    (levels + 256 * index).update(from: found + 256 * index, count: 256)
+                    let blockScales = UnsafeRawPointer(scales + 8 * index).loadUnaligned(as: SIMD8<Float>.self)
+                    let blockMins = UnsafeRawPointer(mins + 8 * index).loadUnaligned(as: SIMD8<Float>.self)
+                    finish(
+                        values + 256 * index, scales: blockScales, mins: blockMins, maxLevel: search.maxLevel,
+                        into: block + typeSize * index, levels: levels + 256 * index, simd: true)
                 }
             }
         }
-        finish(values, scales: scales, mins: mins, maxLevel: search.maxLevel, into: block, levels: levels, simd: true)
     }
 
     /// The super-block scales, the packed 6-bit scales and mins, and the final levels.
@@ -148,6 +164,22 @@ enum GGMLScaleMinSuperBlock {
                     out[i] = UInt8(truncatingIfNeeded: level)
                 }
             }
+        }
+    }
+
+    /// The decoders' preamble (`dequantize_row_q4_K` / `q5_K`): `d` and `dmin` once, then for each
+    /// chunk `c` of 64 values (groups `2c` and `2c + 1`) `body(c, d·sc₁, dmin·m₁, d·sc₂, dmin·m₂)`.
+    @inline(__always)
+    static func forEachChunk(
+        _ block: UnsafeRawPointer, _ body: (_ chunk: Int, _ d1: Float, _ min1: Float, _ d2: Float, _ min2: Float) -> Void
+    ) {
+        let d = GGMLBlockBits.loadHalf(from: block, at: 0)
+        let dmin = GGMLBlockBits.loadHalf(from: block, at: 2)
+        let packed = (block + 4).assumingMemoryBound(to: UInt8.self)
+        for chunk in 0..<4 {
+            let (sc1, m1) = scaleMin(2 * chunk, packed: packed)
+            let (sc2, m2) = scaleMin(2 * chunk + 1, packed: packed)
+            body(chunk, d * Float(sc1), dmin * Float(m1), d * Float(sc2), dmin * Float(m2))
         }
     }
 

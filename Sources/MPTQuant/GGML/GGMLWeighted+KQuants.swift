@@ -1,3 +1,5 @@
+import MPTCore
+
 /// The imatrix paths of Q2_K, Q3_K and Q6_K (`quantize_row_<type>_impl` with `quant_weights`),
 /// one super-block of 256 at a time. Q4_K and Q5_K have theirs in `GGMLScaleMinFormat`.
 
@@ -32,19 +34,27 @@ extension GGMLQ2_K: GGMLWeightedBlockFormat {
         _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
     ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 16 + 32) { bytes in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 64) { floats in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256 + 48) { floats in
                 guard let quants = bytes.baseAddress, let weights = floats.baseAddress else { return }
                 let scratch = quants + 256, scaleLevels = quants + 272, minLevels = quants + 288
-                let scales = weights + 16, mins = weights + 32, sums = weights + 48
+                let scales = weights + 256, mins = weights + 272, sums = weights + 288
                 let sigma2 = GGMLSuperBlockWeights.sigma2(values, factor: 1)
                 for sub in 0..<16 {
-                    let x = values + 16 * sub
-                    sums[sub] = GGMLSuperBlockWeights.fill(weights, values: x, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
-                    let found = GGMLKQuantSearch.scaleMin(
-                        x, weights: weights, count: 16, maxLevel: 3, rmin: -0.9, rdelta: 0.05, steps: 36,
-                        levels: quants + 16 * sub, scratch: scratch, variant: .qkx3)
-                    scales[sub] = found.scale
-                    mins[sub] = found.negatedMin
+                    sums[sub] = GGMLSuperBlockWeights.fill(
+                        weights + 16 * sub, values: values + 16 * sub, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
+                }
+                if GGMLLowBit.allFinite(values, count: blockSize) {
+                    KernelLevel.quantKernels.scaleMinScales(
+                        values, weights: weights, groupSize: 16, maxLevel: 3, rmin: -0.9, rdelta: 0.05, steps: 36,
+                        meanAbsolute: false, flatWhenMaxNotAbove: true, scales: scales, negatedMins: mins, levels: quants)
+                } else {
+                    for sub in 0..<16 {
+                        let found = GGMLKQuantSearch.scaleMin(
+                            values + 16 * sub, weights: weights + 16 * sub, count: 16, maxLevel: 3, rmin: -0.9, rdelta: 0.05,
+                            steps: 36, levels: quants + 16 * sub, scratch: scratch, variant: .qkx3)
+                        scales[sub] = found.scale
+                        mins[sub] = found.negatedMin
+                    }
                 }
                 let d = GGMLKQuantSearch.positiveScale(scales, count: 16, maxLevel: 15, levels: scaleLevels, weights: sums)
                 let dmin = GGMLKQuantSearch.positiveScale(mins, count: 16, maxLevel: 15, levels: minLevels, weights: sums)
@@ -65,15 +75,24 @@ extension GGMLQ3_K: GGMLWeightedBlockFormat {
         _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
     ) {
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: 256 + 16) { bytes in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { floats in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256 + 32) { floats in
                 guard let quants = bytes.baseAddress, let weights = floats.baseAddress else { return }
                 let scaleLevels = quants + 256
-                let scales = weights + 16, sums = weights + 32
+                let scales = weights + 256, sums = weights + 272
                 let sigma2 = GGMLSuperBlockWeights.sigma2(values, factor: 2)
                 for sub in 0..<16 {
-                    let x = values + 16 * sub
-                    sums[sub] = GGMLSuperBlockWeights.fill(weights, values: x, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
-                    scales[sub] = GGMLKQuantSearch.symmetricScale(x, count: 16, maxLevel: 4, levels: quants + 16 * sub, weights: weights)
+                    sums[sub] = GGMLSuperBlockWeights.fill(
+                        weights + 16 * sub, values: values + 16 * sub, importance: importance + 16 * sub, sigma2: sigma2, count: 16)
+                }
+                if GGMLLowBit.allFinite(values, count: blockSize) {
+                    quants.withMemoryRebound(to: UInt8.self, capacity: 256) {
+                        KernelLevel.quantKernels.symmetricScales(values, weights: weights, maxLevel: 4, scales: scales, levels: $0)
+                    }
+                } else {
+                    for sub in 0..<16 {
+                        scales[sub] = GGMLKQuantSearch.symmetricScale(
+                            values + 16 * sub, count: 16, maxLevel: 4, levels: quants + 16 * sub, weights: weights + 16 * sub)
+                    }
                 }
                 let packed = (block + scalesOffset).assumingMemoryBound(to: UInt8.self)
                 for index in 0..<12 { packed[index] = 0 }
@@ -95,10 +114,21 @@ extension GGMLQ6_K: GGMLWeightedBlockFormat {
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: blockSize) { levels in
             guard let levels = levels.baseAddress else { return }
             var scales = SIMD16<Float>(repeating: 0)
-            for group in 0..<groups {
-                scales[group] = GGMLKQuantSearch.symmetricScale(
-                    values + groupSize * group, count: groupSize, maxLevel: 32, levels: levels + groupSize * group,
-                    weights: importance + groupSize * group)
+            if GGMLLowBit.allFinite(values, count: blockSize) {
+                // The sixteen searches side by side (the kernels' `make_qx_quants` with `qw`).
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: groups) { found in
+                    guard let found = found.baseAddress else { return }
+                    levels.withMemoryRebound(to: UInt8.self, capacity: blockSize) {
+                        KernelLevel.quantKernels.symmetricScales(values, weights: importance, maxLevel: 32, scales: found, levels: $0)
+                    }
+                    scales = UnsafeRawPointer(found).loadUnaligned(as: SIMD16<Float>.self)
+                }
+            } else {
+                for group in 0..<groups {
+                    scales[group] = GGMLKQuantSearch.symmetricScale(
+                        values + groupSize * group, count: groupSize, maxLevel: 32, levels: levels + groupSize * group,
+                        weights: importance + groupSize * group)
+                }
             }
             finish(values, scales: scales, levels: levels, into: block, simd: false)
         }

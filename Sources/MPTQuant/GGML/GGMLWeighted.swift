@@ -3,7 +3,8 @@ import MPTFormats
 
 /// A block format with ggml's importance-matrix path (`quantize_<type>` with `quant_weights`,
 /// which runs `quantize_row_<type>_impl` row by row): one row of values and one importance per
-/// column. Scalar only: the imatrix paths are ggml's plain C (no SIMD twin to compare).
+/// column. The K-quant paths run their scale searches in the kernel copies (`QuantKernels`,
+/// compared with the scalar searches by QuantKernelLevelTests); the rest is ggml's plain C order.
 protocol GGMLWeightedFormat: GGMLBlockFormat {
     /// Quantizes `count` values (one row, a whole number of blocks) with `importance[0..<count]`.
     static func quantizeRowWeighted(

@@ -1,0 +1,1 @@
+../MPTKernelsPortable/KernelSet+QuantSearch.swift
