@@ -430,7 +430,7 @@ def generate_lowbit(ggml_ref: str) -> None:
 # ---------------------------------------------------------------------------------------------
 WEIGHTED_OUT = OUT / "weighted"
 WEIGHTED_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"]
-IQ_TYPES = ["iq3_xxs"]
+IQ_TYPES = ["iq3_xxs", "iq3_s"]
 
 
 def weighted_importances(n: int, rng) -> dict[str, np.ndarray]:

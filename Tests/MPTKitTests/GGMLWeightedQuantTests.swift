@@ -12,6 +12,7 @@ import Testing
     static let types: [String: GGMLType] = [
         "q4_0": .q4_0, "q4_1": .q4_1, "q5_0": .q5_0, "q5_1": .q5_1, "q8_0": .q8_0, "q2_K": .q2_K, "q3_K": .q3_K,
         "q4_K": .q4_K, "q5_K": .q5_K, "q6_K": .q6_K, "iq4_nl": .iq4_NL, "iq4_xs": .iq4_XS, "iq3_xxs": .iq3_XXS,
+        "iq3_s": .iq3_S,
     ]
 
     struct Case {

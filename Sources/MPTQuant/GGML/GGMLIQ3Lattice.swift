@@ -88,4 +88,7 @@ struct GGMLIQ3Lattice: Sendable {
 
     /// The 256-point lattice of IQ3_XXS.
     static let xxs = GGMLIQ3Lattice(points: GGMLIQGridTables.iq3xxsPoints, nearestDistances: 2)
+
+    /// The 512-point lattice of IQ3_S.
+    static let s = GGMLIQ3Lattice(points: GGMLIQGridTables.iq3sPoints, nearestDistances: 3)
 }

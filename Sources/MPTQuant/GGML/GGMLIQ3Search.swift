@@ -3,21 +3,48 @@
 protocol GGMLIQ3BlockWriter {
     /// Zeroes the whole block (`d = 0`, every index, sign and scale 0).
     func clear()
-    /// Sub-block `subBlock`'s 8 grid indices and 4 seven-bit sign codes.
-    func store(subBlock: Int, gridIndices: UnsafePointer<Int>, signs: UnsafePointer<UInt8>)
+    /// Sub-block `subBlock`'s 8 grid indices and 4 sign codes; `slot` counts the sub-blocks
+    /// stored before it (IQ3_S's `qs`/`signs` pointers advance only past stored sub-blocks).
+    func store(subBlock: Int, slot: Int, gridIndices: UnsafePointer<Int>, signs: UnsafePointer<UInt8>)
     /// The super-block scale `max_scale / 31` and the 8 scale levels 0…15.
     func store(scale d: Float, levels: UnsafePointer<Int32>)
 }
 
-/// The search of ggml's `quantize_row_iq3_xxs_impl` for one super-block of 256 values, in its
-/// operation order (f32 throughout, `nearest_int`, the sign-parity flip of the least important
-/// value, 31 trial scales, then a re-fit of off-grid groups).
+/// The search of ggml's `quantize_row_iq3_xxs_impl` and `quantize_row_iq3_s_impl` (block size
+/// 32) for one super-block of 256 values, in their operation order (f32 throughout,
+/// `nearest_int`, trial scales around `max / 15`, then a re-fit). The two differ only in the
+/// points of `Rules`.
 enum GGMLIQ3Search {
     static let maxLevel = 8  // kMaxQ
 
+    /// Where `quantize_row_iq3_xxs_impl` and `quantize_row_iq3_s_impl` differ.
+    struct Rules: Sendable {
+        /// IQ3_XXS stores 7 sign bits per 8 values: an odd count of negatives leaves the value of
+        /// least `w·x²` with the wrong sign. IQ3_S stores all 8.
+        let evenSigns: Bool
+        /// A sub-block is stored as zero when its largest magnitude is below this
+        /// (`GROUP_MAX_EPS_IQ3_XXS`), or, when nil, only when it is zero (`!max`, IQ3_S).
+        let zeroBelow: Float?
+        /// Trial scales `(15 + 0.2·is) / max` for `is` in `-trialSteps...trialSteps`.
+        let trialSteps: Int
+        /// IQ3_S starts with every group marked off the grid and re-fits all groups; IQ3_XXS
+        /// starts on the grid and re-fits only the off-grid groups.
+        let refitAllGroups: Bool
+        /// IQ3_XXS zeroes the quants of a super-block whose scales are all zero; IQ3_S keeps them.
+        let clearWhenAllZero: Bool
+        /// The lattice searched.
+        let lattice: GGMLIQ3Lattice
+
+        static let xxs = Rules(evenSigns: true, zeroBelow: 1e-8, trialSteps: 15, refitAllGroups: false,
+                               clearWhenAllZero: true, lattice: .xxs)
+        static let s = Rules(evenSigns: false, zeroBelow: nil, trialSteps: 9, refitAllGroups: true,
+                             clearWhenAllZero: false, lattice: .s)
+    }
+
     static func encode<Writer: GGMLIQ3BlockWriter>(
-        _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>?, lattice: GGMLIQ3Lattice, into writer: Writer
+        _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>?, rules: Rules, into writer: Writer
     ) {
+        let lattice = rules.lattice
         writer.clear()
         var sumX2: Float = 0
         for i in 0..<256 { sumX2 += values[i] * values[i] }
@@ -32,6 +59,7 @@ enum GGMLIQ3Search {
                             let weight = f, waux = f + 32, xval = f + 64, scales = f + 96
                             let l = b, laux = b + 32
                             var maxScale: Float = 0
+                            var stored = 0
                             for ib in 0..<8 {
                                 let x = values + 32 * ib
                                 if let importance {
@@ -41,26 +69,34 @@ enum GGMLIQ3Search {
                                     for i in 0..<32 { weight[i] = x[i] * x[i] }
                                 }
                                 for i in 0..<32 { waux[i] = weight[i].squareRoot() }
-                                signCodes(x, weight: weight, xval: xval, signs: signs)
+                                signCodes(x, weight: weight, xval: xval, signs: signs, even: rules.evenSigns)
                                 var largest = xval[0]
                                 for i in 1..<32 { largest = largest > xval[i] ? largest : xval[i] }
                                 l.initialize(repeating: 0, count: 32)
-                                if largest < GGMLIQ3_XXS.groupMaxEpsilon { scales[ib] = 0; continue }
+                                if let zeroBelow = rules.zeroBelow {
+                                    if largest < zeroBelow { scales[ib] = 0; continue }
+                                } else if largest == 0 {
+                                    scales[ib] = 0; continue
+                                }
                                 var scale = fitScale(
-                                    largest: largest, weight: weight, waux: waux, xval: xval, l: l, laux: laux, lattice: lattice)
+                                    largest: largest, weight: weight, waux: waux, xval: xval, l: l, laux: laux, rules: rules)
                                 if scale < 0 {
                                     scale = -scale
-                                    for k in 0..<4 { signs[k] = ~signs[k] & 127 }
+                                    for k in 0..<4 { signs[k] = ~signs[k] & (rules.evenSigns ? 127 : 255) }
                                 }
                                 for k in 0..<8 {
                                     let index = lattice.map[GGMLIQ3Lattice.code(l + 4 * k)]
                                     gridIndices[k] = index >= 0 ? Int(index) : 0  // ggml aborts here; never reached
                                 }
-                                writer.store(subBlock: ib, gridIndices: gridIndices, signs: signs)
+                                writer.store(subBlock: ib, slot: stored, gridIndices: gridIndices, signs: signs)
+                                stored += 1
                                 scales[ib] = scale
                                 maxScale = maxScale > scale ? maxScale : scale
                             }
-                            if maxScale == 0 { writer.clear(); return }
+                            if maxScale == 0 {
+                                if rules.clearWhenAllZero { writer.clear() }
+                                return
+                            }
                             let d = maxScale / 31
                             let inverse = 1 / d
                             for ib in 0..<8 {
@@ -74,12 +110,13 @@ enum GGMLIQ3Search {
         }
     }
 
-    /// Absolute values into `xval` and the 7-bit sign code of each group of 8; with an odd number
-    /// of negatives the value of least `w·x²` (first on ties) keeps the wrong sign.
+    /// Absolute values into `xval` and the sign bits of each group of 8. With `even`, an odd
+    /// number of negatives leaves the value of least `w·x²` (first on ties) with the wrong sign
+    /// and the code keeps 7 bits.
     @inline(__always)
     static func signCodes(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, xval: UnsafeMutablePointer<Float>,
-        signs: UnsafeMutablePointer<UInt8>
+        signs: UnsafeMutablePointer<UInt8>, even: Bool
     ) {
         for k in 0..<4 {
             var flips = 0
@@ -92,6 +129,7 @@ enum GGMLIQ3Search {
                     xval[8 * k + i] = -value; flips += 1; s |= 1 << UInt8(i)
                 }
             }
+            guard even else { signs[k] = s; continue }
             if flips % 2 != 0 {
                 var imin = 0
                 var least = weight[8 * k] * x[8 * k] * x[8 * k]
@@ -110,13 +148,14 @@ enum GGMLIQ3Search {
     @inline(__always)
     static func fitScale(
         largest: Float, weight: UnsafePointer<Float>, waux: UnsafePointer<Float>, xval: UnsafePointer<Float>,
-        l: UnsafeMutablePointer<Int8>, laux: UnsafeMutablePointer<Int8>, lattice: GGMLIQ3Lattice
+        l: UnsafeMutablePointer<Int8>, laux: UnsafeMutablePointer<Int8>, rules: Rules
     ) -> Float {
+        let lattice = rules.lattice
         let top = Float(2 * maxLevel - 1)
         var best: Float = 0
         var scale = largest / top
-        var onGrid: UInt8 = 0xFF, onGridTrial: UInt8 = 0
-        for step in -15...15 {
+        var onGrid: UInt8 = rules.refitAllGroups ? 0 : 0xFF, onGridTrial: UInt8 = 0
+        for step in -rules.trialSteps...rules.trialSteps {
             let id = (top + Float(step) * 0.2) / largest
             let thisScale = 1 / id
             onGridTrial = 0xFF
@@ -141,7 +180,7 @@ enum GGMLIQ3Search {
         }
         guard onGrid != 0xFF && scale > 0 else { return scale }
         let id = 1 / scale
-        for k in 0..<8 where onGrid & (1 << UInt8(k)) == 0 {
+        for k in 0..<8 where rules.refitAllGroups || onGrid & (1 << UInt8(k)) == 0 {
             var code = 0
             for i in 0..<4 {
                 let level = GGMLLowBit.clamp(GGMLLowBit.nearestInt(0.5 * (id * xval[4 * k + i] - 1)), 0, Int32(maxLevel - 1))

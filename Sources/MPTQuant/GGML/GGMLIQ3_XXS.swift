@@ -13,11 +13,9 @@ enum GGMLIQ3_XXS: GGMLWeightedBlockFormat {
     static let type = GGMLType.iq3_XXS
     static let blockSize = 256
     static let signsOffset = 2 + 64
-    /// `GROUP_MAX_EPS_IQ3_XXS`: a sub-block whose largest magnitude is below it is stored as zero.
-    static let groupMaxEpsilon: Float = 1e-8
 
     static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        GGMLIQ3Search.encode(values, importance: nil, lattice: .xxs, into: Writer(block: block))
+        GGMLIQ3Search.encode(values, importance: nil, rules: .xxs, into: Writer(block: block))
     }
 
     static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
@@ -27,17 +25,16 @@ enum GGMLIQ3_XXS: GGMLWeightedBlockFormat {
     static func quantizeBlockWeighted(
         _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
     ) {
-        GGMLIQ3Search.encode(values, importance: importance, lattice: .xxs, into: Writer(block: block))
+        GGMLIQ3Search.encode(values, importance: importance, rules: .xxs, into: Writer(block: block))
     }
 
     /// Stores what `GGMLIQ3Search` found in the IQ3_XXS layout.
     struct Writer: GGMLIQ3BlockWriter {
         let block: UnsafeMutableRawPointer
-        let maxLevel: Int32 = 15
         func clear() {
             block.initializeMemory(as: UInt8.self, repeating: 0, count: 2 + 96)
         }
-        func store(subBlock: Int, gridIndices: UnsafePointer<Int>, signs: UnsafePointer<UInt8>) {
+        func store(subBlock: Int, slot: Int, gridIndices: UnsafePointer<Int>, signs: UnsafePointer<UInt8>) {
             for k in 0..<8 { block.storeBytes(of: UInt8(truncatingIfNeeded: gridIndices[k]), toByteOffset: 2 + 8 * subBlock + k, as: UInt8.self) }
             let word = UInt32(signs[0]) | UInt32(signs[1]) << 7 | UInt32(signs[2]) << 14 | UInt32(signs[3]) << 21
             block.storeBytes(of: word.littleEndian, toByteOffset: signsOffset + 4 * subBlock, as: UInt32.self)
