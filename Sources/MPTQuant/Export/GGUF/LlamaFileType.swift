@@ -63,6 +63,9 @@ public enum LlamaFileType: String, Sendable, CaseIterable {
     /// here; IQ3_S does not need one).
     public var requiresImatrix: Bool { self == .iq3_xxs }
 
+    /// The file types llama-quantize writes without an imatrix.
+    public static var withoutImatrix: [LlamaFileType] { allCases.filter { !$0.requiresImatrix } }
+
     /// The file type named `name` (any case: `q4_k_m`, `Q4_K_M`), or nil.
     public init?(name: String) {
         self.init(rawValue: name.lowercased())
