@@ -10,6 +10,35 @@ protocol GGMLIQ3BlockWriter {
     func store(scale d: Float, levels: UnsafePointer<Int32>)
 }
 
+/// An IQ3 block format: its search rules and block writer; the entry points of
+/// `GGMLWeightedBlockFormat` follow. Scalar only (ggml has no SIMD quantizer to compare), so the
+/// SIMD entry points run the scalar code.
+protocol GGMLIQ3Format: GGMLWeightedBlockFormat {
+    associatedtype Writer: GGMLIQ3BlockWriter
+    static var rules: GGMLIQ3Search.Rules { get }
+    static func writer(_ block: UnsafeMutableRawPointer) -> Writer
+}
+
+extension GGMLIQ3Format {
+    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        GGMLIQ3Search.encode(values, importance: nil, rules: rules, into: writer(block))
+    }
+
+    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
+        quantizeBlockScalar(values, into: block)
+    }
+
+    static func quantizeBlockWeighted(
+        _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
+    ) {
+        GGMLIQ3Search.encode(values, importance: importance, rules: rules, into: writer(block))
+    }
+
+    static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
+        dequantizeBlockScalar(block, into: values)
+    }
+}
+
 /// The search of ggml's `quantize_row_iq3_xxs_impl` and `quantize_row_iq3_s_impl` (block size
 /// 32) for one super-block of 256 values, in their operation order (f32 throughout,
 /// `nearest_int`, trial scales around `max / 15`, then a re-fit). The two differ only in the

@@ -10,24 +10,13 @@ import MPTFormats
 /// without it (weights `x²`), including its quirk: a sub-block stored as zero does not advance
 /// the `qs`/`signs` positions, so the next stored sub-block's quants and signs take its place
 /// while `qh` and `scales` stay at the sub-block's own index. Scalar only, as IQ3_XXS.
-enum GGMLIQ3_S: GGMLWeightedBlockFormat {
+enum GGMLIQ3_S: GGMLIQ3Format {
     static let type = GGMLType.iq3_S
     static let blockSize = 256
     static let highBitsOffset = 2 + 64, signsOffset = 2 + 64 + 8, scalesOffset = 2 + 64 + 8 + 32
 
-    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        GGMLIQ3Search.encode(values, importance: nil, rules: .s, into: Writer(block: block))
-    }
-
-    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        quantizeBlockScalar(values, into: block)
-    }
-
-    static func quantizeBlockWeighted(
-        _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
-    ) {
-        GGMLIQ3Search.encode(values, importance: importance, rules: .s, into: Writer(block: block))
-    }
+    static let rules = GGMLIQ3Search.Rules.s
+    static func writer(_ block: UnsafeMutableRawPointer) -> Writer { Writer(block: block) }
 
     /// Stores what `GGMLIQ3Search` found in the IQ3_S layout.
     struct Writer: GGMLIQ3BlockWriter {
@@ -71,9 +60,5 @@ enum GGMLIQ3_S: GGMLWeightedBlockFormat {
                 }
             }
         }
-    }
-
-    static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
-        dequantizeBlockScalar(block, into: values)
     }
 }

@@ -9,24 +9,13 @@ import MPTFormats
 /// Byte-identical to `quantize_row_iq3_xxs_impl(256, …)`, with the importance (`quant_weights`)
 /// or without it (weights `x²`, as `quantize_row_iq3_xxs_ref`). Scalar only: ggml has no SIMD
 /// quantizer to compare, so the "SIMD" entry points run the scalar code.
-enum GGMLIQ3_XXS: GGMLWeightedBlockFormat {
+enum GGMLIQ3_XXS: GGMLIQ3Format {
     static let type = GGMLType.iq3_XXS
     static let blockSize = 256
     static let signsOffset = 2 + 64
 
-    static func quantizeBlockScalar(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        GGMLIQ3Search.encode(values, importance: nil, rules: .xxs, into: Writer(block: block))
-    }
-
-    static func quantizeBlockSIMD(_ values: UnsafePointer<Float>, into block: UnsafeMutableRawPointer) {
-        quantizeBlockScalar(values, into: block)
-    }
-
-    static func quantizeBlockWeighted(
-        _ values: UnsafePointer<Float>, importance: UnsafePointer<Float>, into block: UnsafeMutableRawPointer
-    ) {
-        GGMLIQ3Search.encode(values, importance: importance, rules: .xxs, into: Writer(block: block))
-    }
+    static let rules = GGMLIQ3Search.Rules.xxs
+    static func writer(_ block: UnsafeMutableRawPointer) -> Writer { Writer(block: block) }
 
     /// Stores what `GGMLIQ3Search` found in the IQ3_XXS layout.
     struct Writer: GGMLIQ3BlockWriter {
@@ -67,9 +56,5 @@ enum GGMLIQ3_XXS: GGMLWeightedBlockFormat {
                 }
             }
         }
-    }
-
-    static func dequantizeBlockSIMD(_ block: UnsafeRawPointer, into values: UnsafeMutablePointer<Float>) {
-        dequantizeBlockScalar(block, into: values)
     }
 }
