@@ -421,9 +421,16 @@ def generate_lowbit(ggml_ref: str) -> None:
 #                                legacy types and the per-block offsets of the importance)
 #   <rows>.<importance>.f32.bin  importance vectors, one value per column
 #   <rows>.<importance>.<type>.bin  ggml_ref quantize <type> <n> with that importance
+#   rows256_iq.f32.bin           the rows of rows256 whose squares are finite in f32, for the IQ3
+#                                types (IQ_TYPES): ggml aborts on the others (GGML_ASSERT
+#                                grid_index >= 0 in iq3_find_best_neighbour, every distance
+#                                inf/NaN); they take rows256's importance files
+#   <rows>.<type>.bin / .deq.bin the IQ types without an importance (ggml_quantize_chunk with
+#                                NULL: weights x²) and ggml's dequantization of those bytes
 # ---------------------------------------------------------------------------------------------
 WEIGHTED_OUT = OUT / "weighted"
 WEIGHTED_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"]
+IQ_TYPES = ["iq3_xxs", "iq3_s"]
 
 
 def weighted_importances(n: int, rng) -> dict[str, np.ndarray]:
@@ -454,21 +461,50 @@ def generate_weighted(ggml_ref: str) -> None:
     }
     inputs["rows1024"][3, 256:512] = 0   # a zero super-block inside a row
     manifest = {"generator": "Fixtures/scripts/ggml_ref with an imatrix (ggml of llama-cpp-python 0.3.36), "
-                             f"numpy {np.__version__}", "types": WEIGHTED_TYPES, "inputs": []}
+                             f"numpy {np.__version__}", "types": WEIGHTED_TYPES + IQ_TYPES, "inputs": [],
+                "unweighted": []}
+    squares_finite = np.all(np.isfinite(inputs["rows256"] * inputs["rows256"]), axis=1)
+    importances = {}
     for name, rows in inputs.items():
         n = rows.shape[1]
         (WEIGHTED_OUT / f"{name}.f32.bin").write_bytes(rows.tobytes())
         entry = {"name": name, "shape": list(rows.shape), "input": f"{name}.f32.bin", "importances": []}
-        for label, importance in weighted_importances(n, rng).items():
+        importances[name] = weighted_importances(n, rng)
+        types = WEIGHTED_TYPES + (IQ_TYPES if name == "rows1024" else [])
+        for label, importance in importances[name].items():
             item = {"name": label, "importance": f"{name}.{label}.f32.bin", "blocks": {}}
             (WEIGHTED_OUT / item["importance"]).write_bytes(importance.tobytes())
-            for type_name in WEIGHTED_TYPES:
+            for type_name in types:
                 blocks = run_ggml_ref_weighted(ggml_ref, type_name, n, rows.tobytes(), importance)
                 file = f"{name}.{label}.{type_name}.bin"
                 (WEIGHTED_OUT / file).write_bytes(blocks)
                 item["blocks"][type_name] = file
             entry["importances"].append(item)
         manifest["inputs"].append(entry)
+    iq_rows = inputs["rows256"][squares_finite]
+    (WEIGHTED_OUT / "rows256_iq.f32.bin").write_bytes(iq_rows.tobytes())
+    entry = {"name": "rows256_iq", "shape": list(iq_rows.shape), "input": "rows256_iq.f32.bin", "importances": []}
+    for label, importance in importances["rows256"].items():
+        item = {"name": label, "importance": f"rows256.{label}.f32.bin", "blocks": {}}
+        for type_name in IQ_TYPES:
+            blocks = run_ggml_ref_weighted(ggml_ref, type_name, 256, iq_rows.tobytes(), importance)
+            file = f"rows256_iq.{label}.{type_name}.bin"
+            (WEIGHTED_OUT / file).write_bytes(blocks)
+            item["blocks"][type_name] = file
+        entry["importances"].append(item)
+    manifest["inputs"].append(entry)
+    for name, rows in [("rows256_iq", iq_rows), ("rows1024", inputs["rows1024"])]:
+        for type_name in IQ_TYPES:
+            n = str(rows.shape[1])
+            blocks = subprocess.run([ggml_ref, "quantize", type_name, n], input=rows.tobytes(),
+                                    capture_output=True, check=True).stdout
+            restored = subprocess.run([ggml_ref, "dequantize", type_name, n], input=blocks,
+                                      capture_output=True, check=True).stdout
+            (WEIGHTED_OUT / f"{name}.{type_name}.bin").write_bytes(blocks)
+            (WEIGHTED_OUT / f"{name}.{type_name}.deq.bin").write_bytes(restored)
+            manifest["unweighted"].append({"input": f"{name}.f32.bin", "row_length": rows.shape[1], "type": type_name,
+                                           "blocks": f"{name}.{type_name}.bin",
+                                           "dequantized": f"{name}.{type_name}.deq.bin"})
     (WEIGHTED_OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"wrote {WEIGHTED_OUT}")
 

@@ -48,7 +48,7 @@ from safetensors.numpy import load_file, save_file
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURE = "mpt-trained-d256"
 FILE_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l",
-              "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs"]
+              "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs", "iq3_s"]  # iq3_xxs needs an imatrix: imatrix_quant_goldens.py
 LLAMA_CPP = "/work/llama-tools/src/llama_cpp_python-0.3.36/vendor/llama.cpp"
 
 

@@ -34,7 +34,7 @@ from safetensors.numpy import save_file
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FILE_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l",
-              "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs"]
+              "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs", "iq3_s"]  # iq3_xxs needs an imatrix: imatrix_quant_goldens.py
 
 # Synthetic MPTs: d_model 256 so the K-quants apply; ffn widths 800 (a multiple of 32, not of
 # 256: the 256-block types fall back to their 32-block stand-ins) and 808 (not a multiple of 32:

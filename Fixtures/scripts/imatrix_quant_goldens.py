@@ -14,7 +14,7 @@ and the SHA-256 of its bytes.
         # also run MPT_CONVERT F32.gguf OUT.gguf --quant TYPE --imatrix IMATRIX (GGUF -> GGUF, the
         # very input llama-quantize read) and from the safetensors directory, and compare every
         # tensor's type and bytes with llama-quantize's file (gguf.GGUFReader); --legacy uses the
-        # .dat golden for both tools.
+        # .dat golden for both tools; --types iq3_xxs,iq3_s checks only those.
 
 Python: /work/venv-pinned (numpy, gguf 0.19.0).
 """
@@ -33,7 +33,7 @@ LLAMA = "/work/llama-tools"
 LLAMA_CPP = f"{LLAMA}/src/llama_cpp_python-0.3.36/vendor/llama.cpp"
 MODEL = "Fixtures/models/mpt-trained-d256"
 FILE_TYPES = ["q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l",
-              "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs"]
+              "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq4_nl", "iq4_xs", "iq3_xxs", "iq3_s"]
 
 
 def tensors(path):
@@ -52,7 +52,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", metavar="MPT_CONVERT")
     ap.add_argument("--legacy", action="store_true")
+    ap.add_argument("--types", help="with --check: only these comma-separated file types")
     args = ap.parse_args()
+    if args.types and not args.check:
+        sys.exit("--types needs --check (the golden always covers every file type)")
+    file_types = args.types.split(",") if args.types else FILE_TYPES
     os.chdir(ROOT)
     imatrix = "Fixtures/goldens/imatrix/trained.imatrix." + ("dat" if args.legacy else "gguf")
     with tempfile.TemporaryDirectory() as work:
@@ -63,7 +67,7 @@ def main():
                   "input": "convert_trained_gguf.py " + MODEL + " --outtype f32",
                   "imatrix": imatrix, "file_types": {}}
         mismatches = 0
-        for file_type in FILE_TYPES:
+        for file_type in file_types:
             theirs = os.path.join(work, f"llama-{file_type}.gguf")
             run([f"{LLAMA}/bin/llama-quantize", "--imatrix", imatrix, f32, theirs, file_type, "2"])
             expected = tensors(theirs)

@@ -105,6 +105,8 @@ public struct ConvertCommand: ParsableCommand {
             return "--shard-size must be positive"
         case .threads:
             return "--threads must be \(ThreadOptions.range.lowerBound)…\(ThreadOptions.range.upperBound)"
+        case let .imatrixRequired(quant):
+            return "--quant \(quant.rawValue) needs --imatrix FILE (llama-quantize refuses it without an importance matrix)"
         case .imatrix:
             return "--imatrix applies to GGUF output with --quant one of \(LlamaFileType.nameList)"
         }

@@ -145,14 +145,14 @@ struct FreshQuantizationVerdictTests {
             #expect(CandidateKind(quantizedFormat: type.description) != nil, "\(type)")
         }
         #expect(CandidateKind(quantizedFormat: "NF4") == .nf4 && CandidateKind(quantizedFormat: "INT8") == .int8)
-        #expect(CandidateKind(quantizedFormat: "IQ3_S") == nil && CandidateKind(quantizedFormat: "F16") == nil)
+        #expect(CandidateKind(quantizedFormat: "IQ2_S") == nil && CandidateKind(quantizedFormat: "F16") == nil)
         for kind in CandidateKind.allCases {
             #expect(kind.defaultMaxRelativeL2 > 0 && kind.defaultMaxMeanKL > 0 && kind.defaultMinSameTop < 1)
         }
     }
 
     /// A candidate GGUF with a tensor in a quantized type MPTKit cannot encode (a Q3_K tensor
-    /// relabelled IQ3_S, which has the same 110-byte blocks) exits 2 with one line naming the
+    /// relabelled IQ2_S, whose 82-byte blocks fit inside the 110-byte ones) exits 2 with one line naming the
     /// file and tensor, before any forward pass.
     @Test func unrecognizedQuantizedFormatIsAnError() throws {
         let directory = try TestPaths.temporaryDirectory()
@@ -166,12 +166,12 @@ struct FreshQuantizationVerdictTests {
         let dims = Int(bytes[at + name.count])
         let typeOffset = at + name.count + 4 + 8 * dims
         #expect(bytes[typeOffset] == UInt8(GGMLType.q3_K.rawValue))
-        bytes[typeOffset] = UInt8(GGMLType.iq3_S.rawValue)
+        bytes[typeOffset] = UInt8(GGMLType.iq2_S.rawValue)
         try Data(bytes).write(to: URL(fileURLWithPath: directory + "/bad.gguf"))
         let run = try runTool("mpt-verify", [Self.model, directory + "/bad.gguf"])
         #expect(run.status == 2, "\(run.standardOutput) \(run.standardError)")
         #expect(run.standardError.contains("bad.gguf"), "\(run.standardError)")
-        #expect(run.standardError.contains("\(target.name) is stored as IQ3_S"), "\(run.standardError)")
+        #expect(run.standardError.contains("\(target.name) is stored as IQ2_S"), "\(run.standardError)")
         #expect(run.standardError.split(separator: "\n").count == 1)
     }
 }

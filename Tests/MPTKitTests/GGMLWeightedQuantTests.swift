@@ -7,11 +7,12 @@ import Testing
 /// ggml's imatrix quantizers (`quantize_*_impl` with `quant_weights`), byte for byte against the
 /// block oracle run with an importance vector (Fixtures/scripts/ggml_goldens.py --weighted,
 /// ggml of llama-cpp-python 0.3.36): every type, rows of 256 (edge cases) and of 1024, importance
-/// vectors with zeros, ties and a 12-decade spread.
+/// vectors with zeros, ties and a 12-decade spread. IQ3_XXS is in GGMLIQ3QuantTests too.
 @Suite struct GGMLWeightedQuantTests {
     static let types: [String: GGMLType] = [
         "q4_0": .q4_0, "q4_1": .q4_1, "q5_0": .q5_0, "q5_1": .q5_1, "q8_0": .q8_0, "q2_K": .q2_K, "q3_K": .q3_K,
-        "q4_K": .q4_K, "q5_K": .q5_K, "q6_K": .q6_K, "iq4_nl": .iq4_NL, "iq4_xs": .iq4_XS,
+        "q4_K": .q4_K, "q5_K": .q5_K, "q6_K": .q6_K, "iq4_nl": .iq4_NL, "iq4_xs": .iq4_XS, "iq3_xxs": .iq3_XXS,
+        "iq3_s": .iq3_S,
     ]
 
     struct Case {
@@ -59,6 +60,10 @@ import Testing
 
     @Test func everyTypeMatchesGGMLWithAnImportanceMatrix() throws {
         let all = try Self.cases()
+        // Each type: 2 row sets (IQ3 types: rows256_iq, the rows ggml does not abort on) × 5 importances.
+        for typeName in Self.types.keys {
+            #expect(all.filter { $0.typeName == typeName }.count == 2 * 5, "\(typeName)")
+        }
         #expect(all.count == 2 * 5 * Self.types.count)
         for item in all {
             let produced = try Self.quantize(item, importance: item.weights)

@@ -62,10 +62,18 @@ import Testing
         ["attn_output", "attn_qkv", "ffn_down", "ffn_up"].map { "blk.\(l).\($0).weight" }
     }.sorted()
 
-    /// The weighted tensors of Q2_K and IQ4_XS files (types as the exporter plans them, bytes
-    /// as its quantizer writes them with the importance `GGUFImportance` matches), and of a
-    /// Q4_K_M file quantized without the importance, which must differ.
-    @Test(arguments: ["q2_k", "iq4_xs", "q4_k_m (no imatrix)"])
+    /// Tensors whose bytes are checked for a file type: all weighted ones, except for the IQ3
+    /// types (a scalar search, about 15 ms a block in a debug build), where layer 0's attn_qkv
+    /// and attn_output carry both IQ3 types (the whole files are checked by
+    /// imatrix_quant_goldens.py --check).
+    static func checkedBytes(_ fileType: String) -> [String] {
+        fileType.hasPrefix("iq3") ? ["blk.0.attn_output.weight", "blk.0.attn_qkv.weight"] : weightedNames
+    }
+
+    /// The weighted tensors of Q2_K, IQ4_XS, IQ3_XXS and IQ3_S files (types as the exporter
+    /// plans them, bytes as its quantizer writes them with the importance `GGUFImportance`
+    /// matches), and of a Q4_K_M file quantized without the importance, which must differ.
+    @Test(arguments: ["q2_k", "iq4_xs", "iq3_xxs", "iq3_s", "q4_k_m (no imatrix)"])
     func weightedTensorsEqualLlamaQuantize(fileType: String) throws {
         let weighted = !fileType.hasSuffix("(no imatrix)")
         let quantName = String(fileType.prefix { $0 != " " })
@@ -74,8 +82,11 @@ import Testing
         let planned = try GGUFExport.tensors(model: model, plan: plan)
         let importance = try GGUFImportance(path: Self.imatrix, tensors: planned)
         let expected = try Self.golden(quantName)
-        for item in planned where Self.weightedNames.contains(item.name) {
+        #expect(planned.count == expected.count)
+        for item in planned {
             #expect(item.type.description == expected[item.name]?.type, "\(fileType) \(item.name) type")
+        }
+        for item in planned where Self.checkedBytes(quantName).contains(item.name) {
             let view = try Dequantizer.decodedView(try model.source(item.tensor), name: item.name)
             var values = [Float](repeating: 0, count: view.shape.elementCount)
             try values.withUnsafeMutableBufferPointer { try view.copyFloats(into: $0) }
@@ -146,6 +157,25 @@ import Testing
         #expect(third.exitStatus == 2)
         #expect(third.standardError.contains(truncated + ":"))
         #expect(third.standardError.split(separator: "\n").count == 1)
+    }
+
+    /// IQ3_XXS needs an importance matrix, as in llama-quantize: none is a usage error (64), and
+    /// an imatrix without an entry for an IQ3_XXS tensor is exit 2 naming the tensor.
+    @Test func iq3XXSWithoutImportanceIsRefused() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let none = try ChildRun.tool("mpt-convert", [TestPaths.model("mpt-trained-d256"), directory + "/o.gguf", "--quant", "iq3_xxs"])
+        #expect(none.exitStatus == 64)
+        #expect(none.standardError.contains("--quant iq3_xxs needs --imatrix FILE"), "\(none.standardError)")
+        var partial = try ImatrixFile.read(path: Self.imatrix)
+        partial.entries.removeAll { $0.name == "blk.0.attn_qkv.weight" }
+        let path = directory + "/partial.gguf"
+        try partial.writeGGUF(to: path)
+        let missing = try Self.runConvert(imatrix: path, quant: "iq3_xxs")
+        #expect(missing.exitStatus == 2)
+        #expect(missing.standardError.contains("no entry for tensor 'blk.0.attn_qkv.weight', which takes IQ3_XXS"), "\(missing.standardError)")
+        #expect(missing.standardError.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/o.gguf"))
     }
 
     @Test func anImatrixWithoutAQuantizedGGUFIsAUsageError() throws {

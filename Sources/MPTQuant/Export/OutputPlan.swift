@@ -78,6 +78,7 @@ public struct OutputPlan: Sendable, Equatable {
             break
         }
         if imatrix != nil, format != .gguf || quant.llamaFileType == nil { throw OutputPlanError.imatrix(quant, format: format) }
+        if imatrix == nil, quant.llamaFileType?.requiresImatrix == true { throw OutputPlanError.imatrixRequired(quant) }
     }
 }
 

@@ -12,6 +12,8 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
     case threads(Int)
     /// An importance matrix for an output that is not a quantized GGUF file.
     case imatrix(QuantScheme, format: OutputFormat)
+    /// A file type that llama-quantize refuses without an importance matrix (IQ3_XXS).
+    case imatrixRequired(QuantScheme)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum OutputPlanError: Error, Sendable, Equatable, CustomStringConvertible
             return "shard size \(size) is not positive"
         case let .threads(count):
             return "\(count) worker threads: need at least 1"
+        case let .imatrixRequired(quant):
+            return "\(quant.rawValue) quantization needs an importance matrix, as llama-quantize does"
         case let .imatrix(quant, format):
             return "an importance matrix applies to quantized GGUF output (a llama-quantize file type), not \(format.rawValue) with quantization \(quant.rawValue)"
         }

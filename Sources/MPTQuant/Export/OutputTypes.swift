@@ -30,6 +30,7 @@ public enum QuantScheme: String, Sendable, CaseIterable {
     case q4_0, q4_1, q5_0, q5_1, q8_0
     case q2_k, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k
     case iq4_nl, iq4_xs
+    case iq3_xxs, iq3_s
 
     /// The llama-quantize file type of a GGUF scheme; nil for none, int8 and NF4.
     public var llamaFileType: LlamaFileType? { LlamaFileType(rawValue: rawValue) }

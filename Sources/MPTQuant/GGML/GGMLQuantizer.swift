@@ -7,7 +7,7 @@ import MPTFormats
 public enum GGMLQuantizer {
     /// Block types with a quantizer here.
     public static let supportedTypes: [GGMLType] = [
-        .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_NL, .iq4_XS,
+        .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_NL, .iq4_XS, .iq3_XXS, .iq3_S,
     ]
 
     /// True when `type` can be quantized and dequantized here.
@@ -27,6 +27,8 @@ public enum GGMLQuantizer {
         case .q3_K: return GGMLQ3_K.self
         case .iq4_NL: return GGMLIQ4_NL.self
         case .iq4_XS: return GGMLIQ4_XS.self
+        case .iq3_XXS: return GGMLIQ3_XXS.self
+        case .iq3_S: return GGMLIQ3_S.self
         default: return nil
         }
     }

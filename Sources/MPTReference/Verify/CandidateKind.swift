@@ -15,6 +15,7 @@ public enum CandidateKind: String, Sendable, CaseIterable, Codable {
     case q8_0, q4_0, q4_1, q5_0, q5_1
     case q2_k, q3_k, q4_k, q5_k, q6_k
     case iq4_nl, iq4_xs
+    case iq3_xxs, iq3_s
 
     /// Why a candidate cannot be classified.
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -57,7 +58,7 @@ public enum CandidateKind: String, Sendable, CaseIterable, Codable {
         case .int8, .q8_0: return .eightBit
         case .q5_0, .q5_1, .q5_k, .q6_k: return .fiveToSixBit
         case .nf4, .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: return .fourBit
-        case .q3_k: return .threeBit
+        case .q3_k, .iq3_xxs, .iq3_s: return .threeBit
         case .q2_k: return .twoBit
         }
     }

@@ -154,6 +154,9 @@ public enum GGUFExport {
         let canonicalName = item.tensor.name
         let origin = model.checkpoint.path
         let columnImportance = importance?.importance(for: item.name, type: item.type)
+        if importance != nil, columnImportance == nil, GGUFImportance.requiresImportance(item.name, type: item.type) {
+            throw FileError(path: origin, underlying: GGUFExportError.missingImportance(tensor: item.name, type: item.type))
+        }
         try writer.addTensor(name: item.name, dims: item.shape, type: item.type) { sink in
             progress(canonicalName)
             try attributing(to: origin) {

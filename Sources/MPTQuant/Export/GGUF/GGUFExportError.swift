@@ -19,6 +19,11 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
     /// `tensor` is stored in a quantized type this build cannot decode.
     case noDecoder(tensor: String, type: String)
 
+    /// `tensor` takes a type that needs an importance matrix (IQ3_XXS) and the imatrix has no
+    /// entry for it (llama-quantize: "Missing importance matrix for tensor … in a very low-bit
+    /// quantization").
+    case missingImportance(tensor: String, type: GGMLType)
+
     /// A split output would need more parts than `split.count` (UINT16) can number.
     case tooManyParts(Int)
 
@@ -38,6 +43,8 @@ public enum GGUFExportError: Error, Sendable, Equatable, CustomStringConvertible
             return "tensor '\(tensor)' is already quantized (\(from)); re-quantizing it to \(to) is refused, as llama-quantize does"
         case let .noDecoder(tensor, type):
             return "tensor '\(tensor)' is stored as \(type), which MPTKit cannot decode"
+        case let .missingImportance(tensor, type):
+            return "the imatrix has no entry for tensor '\(tensor)', which takes \(type): that type needs one, as in llama-quantize"
         case let .tooManyParts(count):
             return "the output would be split into \(count) parts, more than split.count can number (65535): use a larger shard size"
         }

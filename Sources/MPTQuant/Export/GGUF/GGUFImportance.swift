@@ -46,6 +46,12 @@ public struct GGUFImportance: Sendable {
         return byTensor[name]
     }
 
+    /// llama.cpp's `tensor_requires_imatrix` for the types encoded here: IQ3_XXS, except for the
+    /// token embedding and the head.
+    static func requiresImportance(_ name: String, type: GGMLType) -> Bool {
+        type == .iq3_XXS && name != tokenEmbeddingName && name != "output.weight"
+    }
+
     /// The metadata llama-quantize adds for an imatrix (its `kv_overrides`, written after
     /// everything else): `quantize.imatrix.file`, `.dataset` (the first, when there is one),
     /// `.entries_count`, and `.chunks_count` (when positive). Strings are cut at 127 bytes, as

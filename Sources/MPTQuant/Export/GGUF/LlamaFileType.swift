@@ -9,6 +9,7 @@ public enum LlamaFileType: String, Sendable, CaseIterable {
     case q4_0, q4_1, q5_0, q5_1, q8_0
     case q2_k, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m, q6_k
     case iq4_nl, iq4_xs
+    case iq3_xxs, iq3_s
 
     /// The spelling `llama-quantize` prints and accepts (`Q4_K_M`; it matches case-insensitively).
     public var llamaQuantizeName: String { rawValue.uppercased() }
@@ -32,6 +33,8 @@ public enum LlamaFileType: String, Sendable, CaseIterable {
         case .q6_k: return 18
         case .iq4_nl: return 25
         case .iq4_xs: return 30
+        case .iq3_xxs: return 23
+        case .iq3_s: return 26
         }
     }
 
@@ -50,8 +53,18 @@ public enum LlamaFileType: String, Sendable, CaseIterable {
         case .q6_k: return .q6_K
         case .iq4_nl: return .iq4_NL
         case .iq4_xs: return .iq4_XS
+        case .iq3_xxs: return .iq3_XXS
+        case .iq3_s: return .iq3_S
         }
     }
+
+    /// True when llama-quantize refuses the file type without an imatrix: some tensor other than
+    /// the token embedding and the head takes a type `tensor_requires_imatrix` lists (IQ3_XXS
+    /// here; IQ3_S does not need one).
+    public var requiresImatrix: Bool { self == .iq3_xxs }
+
+    /// The file types llama-quantize writes without an imatrix.
+    public static var withoutImatrix: [LlamaFileType] { allCases.filter { !$0.requiresImatrix } }
 
     /// The file type named `name` (any case: `q4_k_m`, `Q4_K_M`), or nil.
     public init?(name: String) {

@@ -23,12 +23,15 @@ extension LlamaQuantMix {
         if category == .output || (counters.hasTiedEmbeddings && category == .tokenEmbedding) {
             // The head (or the tied token embedding): Q8_0 when a row is not a whole number of
             // the default type's blocks, else Q6_K unless the file is Q8_0.
+            // The IQ1/IQ2/IQ3_XXS files take Q5_K.
             if tensor.rowLength % base.blockSize != 0 { return .q8_0 }
+            if fileType == .iq3_xxs { return .q5_K }
             return base == .q8_0 ? .q8_0 : .q6_K
         }
         switch category {
         case .tokenEmbedding:
-            return base  // only the IQ1/IQ2/IQ3/TQ mixes change an untied token embedding
+            // Only the IQ1/IQ2/IQ3_XXS/TQ mixes change an untied token embedding.
+            return fileType == .iq3_xxs ? .iq3_S : base
         case .attentionV, .attentionQKV, .attentionKVB:
             // `category_is_attn_v` catches attn_qkv here, so the later attn_qkv branch of
             // llama-quant.cpp (Q4_K for Q3_K_M…) is never reached.
@@ -43,15 +46,18 @@ extension LlamaQuantMix {
             case .q2_k: return .q3_K
             case .q3_k_m: return .q4_K
             case .q3_k_l: return .q5_K
+            case .iq3_xxs: return .iq3_S
             default: return base
             }
+        case .attentionQ, .attentionK:
+            return fileType == .iq3_xxs ? .iq2_S : base
         case .ffnUp:
             counters.ffnUpIndex += 1
             return base
         case .ffnGate:
             counters.ffnGateIndex += 1
             return base
-        case .attentionQ, .attentionK, .output, .other:
+        case .output, .other:
             return base
         }
     }
@@ -65,6 +71,8 @@ extension LlamaQuantMix {
         case .q3_k_m: return index < 2 ? .q5_K : .q4_K
         case .q3_k_l: return .q5_K
         case .iq4_nl, .iq4_xs: return wideGQA ? .q5_K : base
+        case .iq3_xxs: return wideGQA ? .q4_K : counters.hasImatrix ? .iq3_XXS : .iq3_S
+        case .iq3_s: return wideGQA ? .q4_K : base
         case .q4_k_m, .q5_k_m:
             return rules.attentionVUseMoreBits(index, counters.attentionVCount) ? .q6_K : base
         case .q4_k_s: return index < 4 ? .q5_K : base
@@ -80,6 +88,7 @@ extension LlamaQuantMix {
         case .q3_k_l: return .q5_K
         case .q4_k_m, .q5_k_m: return rules.ffnDownUseMoreBits(layer, layerCount) ? .q6_K : base
         case .iq4_nl, .iq4_xs: return layer < layerCount / 8 && !hasImatrix ? .q5_K : base
+        case .iq3_xxs: return hasImatrix ? base : layer < layerCount / 8 ? .q4_K : .q3_K
         case .q4_k_s: return layer < layerCount / 8 ? .q5_K : base
         // "Guard against craziness in the first few ffn_down layers": only with an imatrix.
         case .q4_0: return hasImatrix && layer < layerCount / 8 ? .q4_1 : base
