@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -43,12 +42,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     parts = a.only or ["st", "bin"]
     import torch
-    torch.set_num_threads(2)
-    a.out.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(a.out).free
-    print(f"free space at {a.out}: {free / 2**30:.1f} GiB", flush=True)
-    if free < 8 * 2**30:
-        raise SystemExit("need about 7 GiB free for both outputs")
+    make_mpt1b.prepare(a.out, 8, "need about 7 GiB free for both outputs")
     make_mpt1b.SHAPE.update(SHAPE)  # make_state_dict / mpt_config read the shape from there
     t = time.time()
     sd = {k: v.to(torch.bfloat16) for k, v in make_mpt1b.make_state_dict().items()}
