@@ -135,6 +135,17 @@ def save(model, d, safe):
     print(f"  {d.name}: {files} in {time.time() - t:.0f} s", flush=True)
 
 
+def prepare(out: Path, need_gib: int, refusal: str):
+    """2 torch threads; `out` created; stop with `refusal` when it has under `need_gib` GiB free."""
+    import torch
+    torch.set_num_threads(2)
+    out.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(out).free
+    print(f"free space at {out}: {free / 2**30:.1f} GiB", flush=True)
+    if free < need_gib * 2**30:
+        raise SystemExit(refusal)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=REPO / "bench-out")
@@ -143,12 +154,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     parts = a.only or ["st", "bin", "bf16", "gguf"]
     import torch
-    torch.set_num_threads(2)
-    a.out.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(a.out).free
-    print(f"free space at {a.out}: {free / 2**30:.1f} GiB", flush=True)
-    if free < 20 * 2**30:
-        raise SystemExit("need about 16 GiB free for all outputs")
+    prepare(a.out, 20, "need about 16 GiB free for all outputs")
 
     if {"st", "bin", "bf16"} & set(parts):
         t = time.time()

@@ -21,19 +21,11 @@ extension VerifyCommand {
         return fresh
     }
 
-    /// The fresh-quantization verdict on the prompt tokens: the weight check, and for a quantized
-    /// candidate the fresh model's logits (one more forward pass) compared with the reference's
-    /// next to the candidate's `report`.
-    func freshVerdict(
-        reference referenceModel: MPTModel, candidate candidateModel: MPTModel, referenceLogits: [Double],
-        report: ParityReport, tokens: [Int]
-    ) throws -> FreshQuantizationVerdict {
-        let fresh = try freshQuantization(reference: referenceModel, candidate: candidateModel)
-        guard FreshQuantization.isQuantized(candidateModel) else { return FreshQuantizationVerdict(weights: fresh.weights, logits: nil) }
-        let run = try LogitRun(model: fresh.model, tokens: tokens, precision: precision, threads: threading.threads, label: "fresh quantization",
-                               quiet: quiet.quiet)
-        let freshReport = try ParityMetrics.compare(reference: referenceLogits, candidate: run.logits,
-                                                    vocab: referenceModel.config.vocabSize, tokens: tokens)
+    /// The fresh-quantization verdict on the prompt tokens: the weight check of `fresh`, and for
+    /// a quantized candidate the fresh model's logits compared with the reference's
+    /// (`freshReport`, from one more forward pass) next to the candidate's `report`.
+    func freshVerdict(_ fresh: FreshQuantization, report: ParityReport, freshReport: ParityReport?) throws -> FreshQuantizationVerdict {
+        guard let freshReport else { return FreshQuantizationVerdict(weights: fresh.weights, logits: nil) }
         let logits = FreshLogitCheck(candidateKL: report.meanKLDivergence, freshKL: freshReport.meanKLDivergence,
                                      candidateSameTop: report.top1Agreement, freshSameTop: freshReport.top1Agreement)
         return FreshQuantizationVerdict(weights: fresh.weights, logits: logits)

@@ -31,7 +31,7 @@ extension VerifyCommand {
     /// verdict of its own kind (its stored format; there are no reference weights to quantize
     /// afresh).
     func score() throws -> Bool {
-        let model = try ModelLoading.model(at: reference, mergingLoRA: mergeLora)
+        let model = try sequenceLength.apply(to: ModelLoading.model(at: reference, mergingLoRA: mergeLora), path: reference)
         let summary: KLDivergenceSummary
         let used: (context: Int, chunks: Int)
         var verdict: TextVerdict?
@@ -45,13 +45,15 @@ extension VerifyCommand {
             let kind = try attributing(to: reference) { try CandidateKind.classify(candidate: model, reference: nil) }
             verdict = TextVerdict(summary: summary, kind: kind, maxMeanKL: maxMeanKl, minSameTop: minSameTop)
         } else if let textFile, let candidate {
-            let candidateModel = try ModelLoading.model(at: candidate)
+            let candidateModel = try sequenceLength.apply(to: ModelLoading.model(at: candidate), path: candidate)
             guard candidateModel.config.vocabSize == model.config.vocabSize else {
                 throw FileError(path: candidate, underlying: VerifyFailure.vocabularyMismatch(
                     candidate: candidateModel.config.vocabSize, reference: model.config.vocabSize))
             }
-            guard ctx <= model.config.maxSeqLen || !model.config.learnedPositionEmbedding else {
-                throw ValidationError("--ctx \(ctx) exceeds the model's max_seq_len \(model.config.maxSeqLen)")
+            // As for a prompt: past max_seq_len only with --max-seq-len (ALiBi models).
+            guard ctx <= model.config.maxSeqLen else {
+                let hint = model.config.learnedPositionEmbedding ? "" : " (--max-seq-len raises it for this ALiBi model)"
+                throw ValidationError("--ctx \(ctx) exceeds the model's max_seq_len \(model.config.maxSeqLen)\(hint)")
             }
             guard let tokenizerPath = model.checkpoint.tokenizerPath ?? candidateModel.checkpoint.tokenizerPath else {
                 throw TokenizerLoading.Failure.noTokenizer(model: reference)

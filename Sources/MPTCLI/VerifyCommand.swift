@@ -136,15 +136,13 @@ public struct VerifyCommand: ParsableCommand {
             try attributing(to: candidate ?? "") { try CandidateKind.classify(candidate: model, reference: referenceModel) }
         }
 
+        // Every model runs to its hidden states first; the logits are then made row block by row
+        // block and handed to the metrics and the dump, so no [tokens × vocab] array is held.
         let referenceRun = try LogitRun(model: referenceModel, tokens: ids, precision: precision, threads: threads, label: "reference", quiet: quiet.quiet)
-        var comparison: (label: String, logits: [Double], kind: CandidateKind)?
-        if let candidateModel {
-            let run = try LogitRun(model: candidateModel, tokens: ids, precision: precision, threads: threads, label: "candidate", quiet: quiet.quiet)
-            comparison = (candidate ?? "", run.logits, candidateKind ?? .exact)
-            try dump(run.logits, vocab: config.vocabSize)
-        } else {
-            try dump(referenceRun.logits, vocab: config.vocabSize)
+        let candidateRun = try candidateModel.map {
+            try LogitRun(model: $0, tokens: ids, precision: precision, threads: threads, label: "candidate", quiet: quiet.quiet)
         }
+        let dump = try dumpLogits.map { path in try attributing(to: path) { try NpyStreamWriter(path: path, rows: ids.count, columns: config.vocabSize) } }
         if let referenceLogits {
             let stored = try attributing(to: referenceLogits) { try NpyArray(contentsOf: referenceLogits) }
             guard stored.shape == [ids.count, config.vocabSize] else {
@@ -152,11 +150,22 @@ public struct VerifyCommand: ParsableCommand {
             }
             // The stored logits are the reference; the model is the candidate.
             let kind = try attributing(to: reference) { try CandidateKind.classify(candidate: referenceModel, reference: nil) }
-            let report = try ParityMetrics.compare(reference: stored.values, candidate: referenceRun.logits, vocab: config.vocabSize, tokens: ids)
+            var metrics = try ParityAccumulator(vocab: config.vocabSize, positions: ids.count, tokens: ids)
+            try stored.values.withUnsafeBufferPointer { values in
+                try LogitRun.forEachBlock([referenceRun]) { rows, blocks in
+                    let slice = UnsafeBufferPointer(rebasing: values[(rows.lowerBound * config.vocabSize)..<(rows.upperBound * config.vocabSize)])
+                    metrics.add(reference: .double(slice), candidate: blocks[0])
+                    try dump.map { try blocks[0].append(to: $0) }
+                }
+            }
+            try dump?.commit()
+            let report = try metrics.report()
             let verdict = try VerifyVerdict(report: report, kind: kind, maxRelativeL2: maxRelL2)
             return present(report, verdict: verdict, reference: referenceLogits, candidate: referenceLabel, tokens: ids)
         }
-        guard let comparison else {
+        guard let candidateModel, let candidateRun else {
+            try LogitRun.forEachBlock([referenceRun]) { _, blocks in try dump.map { try blocks[0].append(to: $0) } }
+            try dump?.commit()
             if let generate {
                 let generated = try GenerationRunning.generate(model: referenceModel, prompt: ids, count: try generationCount(generate, ids, config), threads: threads)
                 let text = GenerationRunning.render(generated, tokenizer: try tokenizer(referenceModel, candidateModel))
@@ -168,18 +177,27 @@ public struct VerifyCommand: ParsableCommand {
             }
             return true
         }
-        let report = try ParityMetrics.compare(reference: referenceRun.logits, candidate: comparison.logits, vocab: config.vocabSize, tokens: ids)
-        let fresh = try candidateModel.map {
-            try freshVerdict(reference: referenceModel, candidate: $0, referenceLogits: referenceRun.logits, report: report, tokens: ids)
+        let fresh = try freshQuantization(reference: referenceModel, candidate: candidateModel)
+        let freshRun = try FreshQuantization.isQuantized(candidateModel) ? LogitRun(
+            model: fresh.model, tokens: ids, precision: precision, threads: threads, label: "fresh quantization", quiet: quiet.quiet) : nil
+        var metrics = try ParityAccumulator(vocab: config.vocabSize, positions: ids.count, tokens: ids)
+        var freshMetrics = try ParityAccumulator(vocab: config.vocabSize, positions: ids.count, tokens: ids)
+        try LogitRun.forEachBlock([referenceRun, candidateRun] + (freshRun.map { [$0] } ?? [])) { _, blocks in
+            metrics.add(reference: blocks[0], candidate: blocks[1])
+            if blocks.count > 2 { freshMetrics.add(reference: blocks[0], candidate: blocks[2]) }
+            try dump.map { try blocks[1].append(to: $0) }
         }
+        try dump?.commit()
+        let report = try metrics.report()
+        let freshVerdict = try freshVerdict(fresh, report: report, freshReport: freshRun == nil ? nil : try freshMetrics.report())
         var agreement: GenerationAgreement?
-        if let generate, let candidateModel {
+        if let generate {
             let count = try generationCount(generate, ids, config)
             agreement = try GenerationRunning.compare(
                 reference: referenceModel, candidate: candidateModel, prompt: ids, count: count, threads: threads)
         }
-        let verdict = try VerifyVerdict(report: report, kind: comparison.kind, maxRelativeL2: maxRelL2,
-                                        generation: agreement, requiredAgreement: minAgree, fresh: fresh)
+        let verdict = try VerifyVerdict(report: report, kind: candidateKind ?? .exact, maxRelativeL2: maxRelL2,
+                                        generation: agreement, requiredAgreement: minAgree, fresh: freshVerdict)
         var generation: GenerationSummary?
         if let check = verdict.generation {
             let bpe = try tokenizer(referenceModel, candidateModel)
@@ -188,7 +206,7 @@ public struct VerifyCommand: ParsableCommand {
                 referenceText: GenerationRunning.render(check.agreement.reference, tokenizer: bpe),
                 candidateText: GenerationRunning.render(check.agreement.candidate, tokenizer: bpe))
         }
-        return present(report, verdict: verdict, reference: referenceLabel, candidate: comparison.label, tokens: ids, generation: generation)
+        return present(report, verdict: verdict, reference: referenceLabel, candidate: candidate ?? "", tokens: ids, generation: generation)
     }
 
     /// `--generate`, capped so prompt + generation stays within `max_seq_len` (with a note); a
@@ -213,12 +231,6 @@ public struct VerifyCommand: ParsableCommand {
     }
 
     private var promptInput: PromptInput { PromptInput(tokens: tokens, text: prompt, file: promptFile) }
-
-    private func dump(_ logits: [Double], vocab: Int) throws {
-        guard let dumpLogits else { return }
-        let array = NpyArray(shape: [logits.count / max(vocab, 1), vocab], values: logits, elementType: .float32)
-        try attributing(to: dumpLogits) { try array.write(to: dumpLogits) }
-    }
 
     private func present(
         _ report: ParityReport, verdict: VerifyVerdict, reference: String, candidate: String, tokens: [Int],
@@ -245,20 +257,74 @@ enum VerifyFailure: Error, CustomStringConvertible {
     }
 }
 
-/// One model's forward pass over the tokens, as `Double` logits, with a progress line counting
-/// its blocks (on a terminal, unless `quiet`).
+/// One model's forward pass over the tokens to its hidden states, with a progress line counting
+/// its blocks (on a terminal, unless `quiet`); its logits are then made row block by row block
+/// (`LogitHead`) for `forEachBlock`.
 struct LogitRun {
-    let logits: [Double]
+    enum Head {
+        case float(LogitHead<Float>)
+        case double(LogitHead<Double>)
+    }
+
+    let head: Head
+    /// The model's file, named by errors of the head.
+    let path: String
 
     init(model: MPTModel, tokens: [Int], precision: Precision, threads: Int, label: String, quiet: Bool) throws {
         var forward = try MPTForward(config: model.config, weights: ModelWeightProvider(model: model), threads: threads)
         let progress = ProgressLine("mpt-verify: \(label) forward", total: model.config.nLayers, unit: .layers, quiet: quiet)
         forward.onBlockDone = { layer in progress.advance(by: 1, item: "block \(layer + 1) of \(model.config.nLayers), \(tokens.count) tokens") }
         defer { progress.finish() }
-        let path = model.checkpoint.path
+        path = model.checkpoint.path
         switch precision {
-        case .f32: logits = try attributing(to: path) { try forward.logits(tokens: tokens).map(Double.init) }
-        case .f64: logits = try attributing(to: path) { try forward.logitsDouble(tokens: tokens) }
+        case .f32: head = .float(LogitHead(forward, try attributing(to: path) { try forward.hiddenStates(tokens: tokens) }))
+        case .f64: head = .double(LogitHead(forward, try attributing(to: path) { try forward.hiddenStates(tokens: tokens, as: Double.self) }))
+        }
+    }
+
+    /// The row blocks the head is applied in.
+    var blocks: [Range<Int>] {
+        switch head {
+        case let .float(head): return head.rowBlocks()
+        case let .double(head): return head.rowBlocks()
+        }
+    }
+
+    /// Lends `body` the logits of `rows`.
+    func withLogits<R>(rows: Range<Int>, _ body: (LogitRows) throws -> R) throws -> R {
+        try attributing(to: path) {
+            switch head {
+            case let .float(head): return try head.withLogits(rows: rows) { try body(.float($0)) }
+            case let .double(head): return try head.withLogits(rows: rows) { try body(.double($0)) }
+            }
+        }
+    }
+
+    /// Streams the logits of `runs` (over the same tokens) together: `body` gets each block of
+    /// rows and every run's logits of it, in the runs' order, block after block.
+    static func forEachBlock(_ runs: [LogitRun], _ body: (Range<Int>, [LogitRows]) throws -> Void) throws {
+        guard let first = runs.first else { return }
+        for rows in first.blocks {
+            try lend(runs[...], rows: rows, collected: []) { try body(rows, $0) }
+        }
+    }
+
+    private static func lend(
+        _ runs: ArraySlice<LogitRun>, rows: Range<Int>, collected: [LogitRows], _ body: ([LogitRows]) throws -> Void
+    ) throws {
+        guard let run = runs.first else { return try body(collected) }
+        try run.withLogits(rows: rows) { try lend(runs.dropFirst(), rows: rows, collected: collected + [$0], body) }
+    }
+}
+
+extension LogitRows {
+    /// Appends these rows to a streamed `--dump-logits` file.
+    func append(to writer: NpyStreamWriter) throws {
+        try attributing(to: writer.path) {
+            switch self {
+            case let .float(values): try writer.append(values)
+            case let .double(values): try writer.append(values)
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MPTCore
+import MPTFormats
 import MPTGraph
 import Testing
 @testable import MPTCLI
@@ -20,6 +21,20 @@ struct SequenceLengthOptionTests {
         #expect(run.standardOutput.contains("70 tokens"), "\(run.standardOutput)")
         let generate = try runTool("mpt-generate", [model, "--tokens", Self.longTokens, "--max-tokens", "2", "--max-seq-len", "80", "--threads", "1"])
         #expect(generate.status == 0, "\(generate.standardError)")
+    }
+
+    /// Text scoring with a context past max_seq_len (64) needs `--max-seq-len` too.
+    @Test func textScoringRunsLongerContexts() throws {
+        let model = TestPaths.model("mpt-neox-tok-f16")
+        let text = TestPaths.model("mpt-trained-d256") + "/heldout.txt"
+        let arguments = [model, model, "--text-file", text, "--ctx", "80", "--chunks", "2", "--threads", "1"]
+        let refused = try runTool("mpt-verify", arguments)
+        #expect(refused.status == 2, "\(refused.standardError)")
+        #expect(refused.standardError.contains("max_seq_len 64"), "\(refused.standardError)")
+        let run = try runTool("mpt-verify", arguments + ["--max-seq-len", "128", "--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let json = try JSONParser.parse(run.standardOutput)
+        #expect(json["context"]?.intValue == 80, "\(run.standardOutput)")
     }
 
     /// A model with learned positions is refused in one line naming the file.

@@ -54,6 +54,11 @@ import Testing
         let dumped = try NpyArray(contentsOf: directory + "/out.npy")
         #expect(dumped.shape == [16, 320])
         #expect(dumped.elementType == .float32)
+        // The streamed dump holds exactly the forward pass's logits.
+        let loaded = try MPTModel(checkpoint: try CheckpointLoader.open(model))
+        let ids = tokens.split(separator: ",").compactMap { Int($0) }
+        let logits = try MPTForward(config: loaded.config, weights: ModelWeightProvider(model: loaded)).logits(tokens: ids)
+        #expect(dumped.values == logits.map(Double.init))
     }
 
     /// One weight nudged by 0.5 in one element makes the comparison fail with status 1.

@@ -2,11 +2,12 @@ import MPTCore
 import MPTGraph
 
 extension MPTForward {
-    /// One transformer block, updating `state` (`[length × d_model]`) in place.
-    func runBlock<T: ForwardScalar>(_ layer: Int, state: ScratchBuffer<T>, buffers: BlockBuffers<T>) throws {
+    /// One transformer block, updating `state` (`[length × d_model]`: `sequences` independent
+    /// sequences of equal length, one after another; more than one only in `Float`) in place.
+    func runBlock<T: ForwardScalar>(_ layer: Int, state: ScratchBuffer<T>, buffers: BlockBuffers<T>, sequences: Int = 1) throws {
         let length = state.count / config.dModel
         try projectQKV(layer, state: state, buffers: buffers)
-        attention(qkv: buffers.qkv, length: length, into: buffers.context)
+        attention(qkv: buffers.qkv, length: length, sequences: sequences, into: buffers.context)
         try finishBlock(layer, state: state, buffers: buffers)
     }
 
@@ -76,11 +77,16 @@ extension MPTForward {
     /// Causal multi-head attention with ALiBi over the fused `qkv` rows (`[length × 3·d_model]`),
     /// heads in parallel; writes `[length × d_model]` into `context`. In `Float` the tiled
     /// online-softmax kernel (`TiledAttention`); in `Double` one `[length × length]` score matrix
-    /// per head and a two-pass softmax.
-    func attention<T: ForwardScalar>(qkv: ScratchBuffer<T>, length: Int, into context: ScratchBuffer<T>) {
+    /// per head and a two-pass softmax. In `Float`, `sequences` equal-length sequences each attend
+    /// only within themselves.
+    func attention<T: ForwardScalar>(qkv: ScratchBuffer<T>, length: Int, sequences: Int = 1, into context: ScratchBuffer<T>) {
         if let qkv = qkv as? ScratchBuffer<Float>, let context = context as? ScratchBuffer<Float> {
-            tiledAttention(qkv.readOnly, rows: length, firstPosition: 0, keys: qkv.readOnly + config.dModel,
-                           values: qkv.readOnly + 2 * config.dModel, keyStride: 3 * config.dModel, into: context)
+            let d = config.dModel, rows = length / max(sequences, 1)
+            for sequence in 0..<max(sequences, 1) {
+                let first = qkv.readOnly + sequence * rows * 3 * d
+                tiledAttention(first, rows: rows, firstPosition: 0, keys: first + d, values: first + 2 * d, keyStride: 3 * d,
+                               into: context.pointer + sequence * rows * d)
+            }
             return
         }
         let d = config.dModel, heads = config.nHeads, headDim = config.headDim
@@ -121,13 +127,13 @@ extension MPTForward {
     /// `values` (row stride `keyStride`), into `context` (`[rows × d_model]`).
     func tiledAttention(
         _ qkv: UnsafePointer<Float>, rows: Int, firstPosition: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-        keyStride: Int, into context: ScratchBuffer<Float>
+        keyStride: Int, into context: UnsafeMutablePointer<Float>
     ) {
         let d = config.dModel
         let slopes = config.alibi ? ALiBi.slopes(heads: config.nHeads, biasMax: config.alibiBiasMax).map { Float($0) } : []
         let operands = TiledAttention.Operands(
             queries: qkv, queryStride: 3 * d, keys: keys, values: values, keyStride: keyStride,
-            output: context.pointer, outputStride: d)
+            output: context, outputStride: d)
         TiledAttention.run(
             operands, rows: rows, firstPosition: firstPosition, heads: config.nHeads, headDim: config.headDim,
             scale: Float(config.effectiveSoftmaxScale), slopes: slopes, threads: threads)

@@ -2,7 +2,7 @@ import Dispatch
 import MPTCore
 import MPTGraph
 
-/// The MPT forward pass on the CPU: token ids → logits `[tokens × vocab]`, with the semantics of
+/// The MPT forward pass on the CPU: token ids → hidden states → logits, with the semantics of
 /// Hugging Face `MptForCausalLM` (plus MosaicML llm-foundry's biases, `qk_ln`, learned positions
 /// and `logit_scale`).
 ///
@@ -13,7 +13,9 @@ import MPTGraph
 /// Weights are requested from the provider tensor by tensor as each step needs them. The `Float`
 /// path reads each weight matrix in place, in its stored format (`MPTForward+InPlace.swift`),
 /// and gathers only the embedding rows of the tokens; the `Double` path (the exact reference)
-/// decodes each weight whole and drops it when the step is done.
+/// decodes each weight whole and drops it when the step is done. `logits(tokens:)` returns all
+/// `[tokens × vocab]` logits; `hiddenStates` + `LogitHead` hand them out row block by row block
+/// (`MPTForward+Head.swift`) so a long sequence never holds them all.
 public struct MPTForward: Sendable {
     /// The model's hyper-parameters.
     public let config: MPTConfig
@@ -59,49 +61,50 @@ public struct MPTForward: Sendable {
         try run(tokens: tokens, as: Double.self)
     }
 
-    /// The forward pass in element type `T`.
-    public func run<T: ForwardScalar>(tokens: [Int], as _: T.Type) throws -> [T] {
-        let length = tokens.count
-        let limit = config.learnedPositionEmbedding ? config.maxSeqLen : Int.max
-        guard length > 0, length <= limit else { throw ReferenceError.badSequenceLength(length, limit: limit) }
-        for (position, token) in tokens.enumerated() where token < 0 || token >= config.vocabSize {
-            throw ReferenceError.tokenOutOfRange(position: position, token: token, vocabSize: config.vocabSize)
+    /// The forward pass in element type `T`: all `[tokens × vocab]` logits at once (small
+    /// inputs, tests and the exact reference; long inputs stream them through `LogitHead`).
+    public func run<T: ForwardScalar>(tokens: [Int], as type: T.Type) throws -> [T] {
+        let hidden = try hiddenStates(tokens: tokens, as: type)
+        let logits = ScratchBuffer<T>(count: hidden.rows * config.vocabSize)
+        let normed = ScratchBuffer<T>(count: hidden.rows * config.dModel)
+        let scratch = DecodeScratch(depth: T.self == Float.self ? config.dModel : 0, threads: threads)
+        try hidden.values.withUnsafeBufferPointer { states in
+            guard let base = states.baseAddress else { return }
+            try head(base, rows: hidden.rows, normed: normed.pointer, scratch: scratch, into: logits.pointer)
         }
-        let d = config.dModel
-        let state = ScratchBuffer<T>(count: length * d)
-        try embed(tokens, into: state)
-        let buffers = BlockBuffers<T>(length: length, config: config, threads: threads)
-        for layer in 0..<config.nLayers {
-            try runBlock(layer, state: state, buffers: buffers)
-            onBlockDone?(layer)
-        }
-        return try headLogits(state.readOnly, rows: length, buffers: buffers)
+        return logits.array
     }
 
-    /// `logit_scale · LN_f(x)·Wᵀ` for `rows` rows of `x` (`[rows × d_model]`), with the tied
-    /// embedding or `lm_head` as `W` (in `Float` read in place, tile by tile over the
-    /// vocabulary); `buffers.normed` holds at least `rows × d_model` elements.
-    func headLogits<T: ForwardScalar>(_ input: UnsafePointer<T>, rows: Int, buffers: BlockBuffers<T>) throws -> [T] {
+    /// `logit_scale · LN_f(x)·Wᵀ` for `rows` rows of `x` (`[rows × d_model]`) into `output`
+    /// (`[rows × vocab]`), with the tied embedding or `lm_head` as `W` (in `Float` read in place,
+    /// tile by tile over the vocabulary); `normed` holds at least `rows × d_model` elements.
+    func head<T: ForwardScalar>(
+        _ input: UnsafePointer<T>, rows: Int, normed: UnsafeMutablePointer<T>, scratch: DecodeScratch, into output: UnsafeMutablePointer<T>
+    ) throws {
         let d = config.dModel
-        let normed = buffers.normed.pointer
         try layerNorm(input, inputStride: d, into: normed, outputStride: d, rows: rows, .finalNorm(.weight))
-        let logits = ScratchBuffer<T>(count: rows * config.vocabSize)
         let head: CanonicalTensor = config.tiedEmbeddings ? .tokenEmbedding : .lmHead
         if T.self == Float.self {
             try multiplyInPlace(
                 head, rows: rows, outputSize: config.vocabSize, inputSize: d, input: UnsafeRawPointer(normed).assumingMemoryBound(to: Float.self),
-                bias: nil, output: UnsafeMutableRawPointer(logits.pointer).assumingMemoryBound(to: Float.self), scratch: buffers.scratch)
+                bias: nil, output: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self), scratch: scratch)
         } else {
             try withWeight(head, as: T.self) { weight in
                 T.multiplyTransposed(
                     rows: rows, columns: config.vocabSize, depth: d, a: UnsafePointer(normed), lda: d, b: weight, ldb: d,
-                    bias: nil, c: logits.pointer, ldc: config.vocabSize, threads: threads)
+                    bias: nil, c: output, ldc: config.vocabSize, threads: threads)
             }
         }
         if let scale = config.logitScale {
             let factor = T(scale)
-            for index in 0..<logits.count { logits.pointer[index] *= factor }
+            for index in 0..<(rows * config.vocabSize) { output[index] *= factor }
         }
+    }
+
+    /// `head` of `rows` rows into a new array, with the buffers of a block (generation's last row).
+    func headLogits<T: ForwardScalar>(_ input: UnsafePointer<T>, rows: Int, buffers: BlockBuffers<T>) throws -> [T] {
+        let logits = ScratchBuffer<T>(count: rows * config.vocabSize)
+        try head(input, rows: rows, normed: buffers.normed.pointer, scratch: buffers.scratch, into: logits.pointer)
         return logits.array
     }
 

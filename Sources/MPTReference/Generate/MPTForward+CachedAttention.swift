@@ -19,7 +19,7 @@ extension MPTForward {
                     tiledAttention(
                         queries.readOnly, rows: rows, firstPosition: firstPosition,
                         keys: UnsafeRawPointer(keyBase).assumingMemoryBound(to: Float.self),
-                        values: UnsafeRawPointer(valueBase).assumingMemoryBound(to: Float.self), keyStride: d, into: context)
+                        values: UnsafeRawPointer(valueBase).assumingMemoryBound(to: Float.self), keyStride: d, into: context.pointer)
                 }
             }
             return

@@ -18,6 +18,7 @@ public struct ParityReport: Sendable, Equatable, Codable {
 public enum ParityMetrics {
     /// Compares `candidate` with `reference`, both row-major `[positions × vocab]`. `tokens`
     /// (optional, `positions` long) gives the perplexities: position `s` predicts `tokens[s+1]`.
+    /// The same sums as feeding the rows one by one to a `ParityAccumulator`.
     public static func compare(
         reference: [Double], candidate: [Double], vocab: Int, tokens: [Int]? = nil
     ) throws -> ParityReport {
@@ -25,31 +26,12 @@ public enum ParityMetrics {
             throw ReferenceError.sizeMismatch("parity: \(reference.count) reference and \(candidate.count) candidate logits for vocab \(vocab)")
         }
         let positions = reference.count / vocab
-        if let tokens, tokens.count != positions {
-            throw ReferenceError.sizeMismatch("parity: \(tokens.count) tokens for \(positions) positions")
-        }
-        var maxDifference = 0.0, differenceSquares = 0.0, referenceSquares = 0.0
-        for (r, c) in zip(reference, candidate) {
-            let difference = abs(r - c)
-            maxDifference = difference.isNaN ? .nan : max(maxDifference, difference)
-            differenceSquares += (r - c) * (r - c)
-            referenceSquares += r * r
-        }
-        var klTotal = 0.0
-        var agreements = 0
+        var accumulator = try ParityAccumulator(vocab: vocab, positions: positions, tokens: tokens)
         for position in 0..<positions {
             let range = (position * vocab)..<((position + 1) * vocab)
-            let referenceRow = reference[range], candidateRow = candidate[range]
-            klTotal += klDivergence(referenceRow, candidateRow)
-            if argmax(referenceRow) == argmax(candidateRow) { agreements += 1 }
+            accumulator.add(reference: reference[range], candidate: candidate[range])
         }
-        return ParityReport(
-            maxAbsoluteDifference: maxDifference,
-            relativeL2: referenceSquares > 0 ? (differenceSquares / referenceSquares).squareRoot() : (differenceSquares == 0 ? 0 : .infinity),
-            meanKLDivergence: positions > 0 ? klTotal / Double(positions) : 0,
-            top1Agreement: positions > 0 ? Double(agreements) / Double(positions) : 1,
-            referencePerplexity: tokens.flatMap { perplexity(logits: reference, vocab: vocab, tokens: $0) },
-            candidatePerplexity: tokens.flatMap { perplexity(logits: candidate, vocab: vocab, tokens: $0) })
+        return try accumulator.report()
     }
 
     /// `Float` candidate and reference.

@@ -37,12 +37,18 @@ public enum TextScorer {
     }
 
     /// Like `score(reference:candidate:…)` for several candidates on the same text: the reference
-    /// runs once per chunk and each candidate is scored against the same compressed log-probs.
-    /// Returns one summary per candidate, in order (the first candidate's logits are checked as
-    /// "candidate", later ones as "candidate 2", …).
+    /// runs once and each candidate is scored against the same compressed log-probs. Returns one
+    /// summary per candidate, in order (the first candidate's logits are checked as "candidate",
+    /// later ones as "candidate 2", …).
+    ///
+    /// Layer-major: the chunks go through each model together, in batches of at most
+    /// `batchRows` positions, so each layer's weights are read (and their pages released) once
+    /// per batch, not once per chunk; only the batch's hidden states are kept. The head is then
+    /// applied to the scored rows only, a row block at a time (`LogitHead`). The sums take the
+    /// positions in the same order as one chunk at a time, so the summaries are the same.
     public static func score(
         reference: MPTForward, candidates: [MPTForward], tokens: [Int], chunking: TextChunking, bos: Int?,
-        progress: ((Int, Int) -> Void)? = nil
+        batchRows: Int = 4096, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [KLDivergenceSummary] {
         let vocab = reference.config.vocabSize
         for candidate in candidates where candidate.config.vocabSize != vocab {
@@ -50,31 +56,39 @@ public enum TextScorer {
         }
         var sums = [KLDivergenceAccumulator](repeating: KLDivergenceAccumulator(), count: candidates.count)
         let slots = CompressedLogProbs.slots(vocab: vocab)
-        for chunk in 0..<chunking.chunks {
-            let window = chunking.window(chunk, of: tokens, bos: bos)
-            let targets = Array(chunking.targets(chunk, of: tokens))
-            let referenceLogits = try reference.logits(tokens: window)
-            try requireFinite(referenceLogits, model: "reference", chunk: chunk)
-            var rows = [UInt16](repeating: 0, count: slots * targets.count)
-            for (offset, target) in targets.enumerated() {
-                let position = chunking.firstScored + offset
-                referenceLogits[(position * vocab)..<((position + 1) * vocab)].withUnsafeBufferPointer { logits in
-                    rows[(offset * slots)..<((offset + 1) * slots)].withUnsafeMutableBufferPointer {
-                        _ = CompressedLogProbs.compress(logits, token: target, into: $0)
+        let perBatch = max(1, batchRows / chunking.context)
+        for batchStart in stride(from: 0, to: chunking.chunks, by: perBatch) {
+            let batch = batchStart..<min(chunking.chunks, batchStart + perBatch)
+            let windows = batch.map { chunking.window($0, of: tokens, bos: bos) }
+            let referenceHead = LogitHead(reference, try reference.hiddenStates(sequences: windows))
+            let candidateHeads = try candidates.map { LogitHead($0, try $0.hiddenStates(sequences: windows)) }
+            var rows = [UInt16](repeating: 0, count: slots * 2 * referenceHead.blockRows)
+            for (index, chunk) in batch.enumerated() {
+                let targets = chunking.targets(chunk, of: tokens)
+                let first = index * chunking.context + chunking.firstScored
+                for block in referenceHead.rowBlocks(first..<(first + targets.count)) {
+                    let blockTargets = targets.dropFirst(block.lowerBound - first).prefix(block.count)
+                    try referenceHead.withLogits(rows: block) { logits in
+                        try requireFinite(logits, model: "reference", chunk: chunk)
+                        for (offset, target) in blockTargets.enumerated() {
+                            rows[(offset * slots)..<((offset + 1) * slots)].withUnsafeMutableBufferPointer {
+                                _ = CompressedLogProbs.compress(UnsafeBufferPointer(rebasing: logits[(offset * vocab)..<((offset + 1) * vocab)]), token: target, into: $0)
+                            }
+                        }
+                    }
+                    for (candidateIndex, head) in candidateHeads.enumerated() {
+                        try head.withLogits(rows: block) { logits in
+                            try requireFinite(logits, model: candidateIndex == 0 ? "candidate" : "candidate \(candidateIndex + 1)", chunk: chunk)
+                            for (offset, target) in blockTargets.enumerated() {
+                                rows[(offset * slots)..<((offset + 1) * slots)].withUnsafeBufferPointer {
+                                    sums[candidateIndex].add(candidate: UnsafeBufferPointer(rebasing: logits[(offset * vocab)..<((offset + 1) * vocab)]), base: $0, token: target)
+                                }
+                            }
+                        }
                     }
                 }
+                progress?(chunk + 1, chunking.chunks)
             }
-            for (index, candidate) in candidates.enumerated() {
-                let candidateLogits = try candidate.logits(tokens: window)
-                try requireFinite(candidateLogits, model: index == 0 ? "candidate" : "candidate \(index + 1)", chunk: chunk)
-                for (offset, target) in targets.enumerated() {
-                    let position = chunking.firstScored + offset
-                    candidateLogits[(position * vocab)..<((position + 1) * vocab)].withUnsafeBufferPointer { logits in
-                        rows[(offset * slots)..<((offset + 1) * slots)].withUnsafeBufferPointer { sums[index].add(candidate: logits, base: $0, token: target) }
-                    }
-                }
-            }
-            progress?(chunk + 1, chunking.chunks)
         }
         guard sums.allSatisfy({ $0.count > 0 }) else { throw Failure.noPositions }
         return sums.map { $0.summary() }
@@ -118,12 +132,12 @@ public enum TextScorer {
         return try score(base: base, chunks: chunks) { chunk in
             var window = Array(base.tokens[(chunk * base.context)..<((chunk + 1) * base.context)])
             if let bos { window[0] = bos }
-            let logits = try candidate.logits(tokens: window)
-            return Array(logits[(first * base.vocab)..<((first + base.rowsPerChunk) * base.vocab)])
+            let head = LogitHead(candidate, try candidate.hiddenStates(tokens: window), blockRows: base.rowsPerChunk)
+            return try head.withLogits(rows: first..<(first + base.rowsPerChunk)) { Array($0) }
         }
     }
 
-    static func requireFinite(_ logits: [Float], model: String, chunk: Int) throws {
+    static func requireFinite(_ logits: some Collection<Float>, model: String, chunk: Int) throws {
         var bad = false
         for value in logits where !value.isFinite { bad = true; break }
         if bad { throw Failure.nonFiniteLogits(model: model, chunk: chunk) }

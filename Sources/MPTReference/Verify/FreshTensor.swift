@@ -11,8 +11,6 @@ import MPTQuant
 struct FreshTensor {
     /// The fresh tensor as the forward pass reads it.
     let source: TensorSource
-    /// Its values decoded (for the weight error; dropped by the caller once measured).
-    let values: [Float]
     /// The candidate's stored bytes equal the fresh ones (for dense tensors: the values are equal).
     let identical: Bool
 
@@ -55,8 +53,7 @@ struct FreshTensor {
         let identical = try stored.components["blocks"].map { candidate in
             try candidate.withContiguousBytes { bytes in try blocks.withContiguousBytes { $0.elementsEqual(bytes) } }
         } ?? false
-        let values = try Dequantizer.floats(.quantized(fresh))
-        return FreshTensor(source: .quantized(fresh), values: values, identical: identical)
+        return FreshTensor(source: .quantized(fresh), identical: identical)
     }
 
     /// NF4 with the candidate's block size, double quantization on or off, and compute dtype
@@ -70,7 +67,7 @@ struct FreshTensor {
         let fresh = try BitsAndBytesNF4.quantize(rounded(reference, to: declared.sourceDType), shape: declared.shape, options: options)
         let components = try views(BitsAndBytesNF4.components(of: fresh))
         return FreshTensor(source: .quantized(QuantizedTensor(format: "NF4", shape: stored.shape, components: components)),
-                           values: BitsAndBytesNF4.dequantize(fresh), identical: fresh == declared)
+                           identical: fresh == declared)
     }
 
     /// LLM.int8 row-wise codes of the weight rounded to the compute dtype.
@@ -80,7 +77,7 @@ struct FreshTensor {
         let fresh = try BitsAndBytesInt8.quantize(values, rows: declared.rows, columns: declared.columns, threadCount: threads)
         let components = try views(BitsAndBytesInt8.components(of: fresh))
         return FreshTensor(source: .quantized(QuantizedTensor(format: "INT8", shape: stored.shape, components: components)),
-                           values: BitsAndBytesInt8.dequantize(fresh), identical: fresh == declared)
+                           identical: fresh == declared)
     }
 
     /// The reference cast to the candidate's dense dtype. When the cast changes no value the
@@ -92,7 +89,7 @@ struct FreshTensor {
         let identical = candidateValues.count == values.count
             && zip(candidateValues, values).allSatisfy { $0.bitPattern == $1.bitPattern }
         guard dtype == .f16 || dtype == .bf16, !zip(values, reference).allSatisfy({ $0.bitPattern == $1.bitPattern }) else {
-            return FreshTensor(source: referenceSource, values: values, identical: identical)
+            return FreshTensor(source: referenceSource, identical: identical)
         }
         let storage = ByteStorage(count: values.count &* 2, origin: "fresh \(dtype)") { buffer in
             let halves = buffer.bindMemory(to: UInt16.self)
@@ -105,7 +102,7 @@ struct FreshTensor {
             }
         }
         let view = try TensorView(storage: storage, dtype: dtype, shape: Shape(checking: candidate.shape), byteOffset: 0)
-        return FreshTensor(source: .dense(view), values: values, identical: identical)
+        return FreshTensor(source: .dense(view), identical: identical)
     }
 
     /// `values` rounded to `dtype` (nearest-even) and widened back; unchanged for other dtypes.
