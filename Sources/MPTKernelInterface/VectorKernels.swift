@@ -94,6 +94,11 @@ public protocol VectorKernels {
     static func bf16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float
     /// `bf16Dot` for binary16 weights (decoded exactly as `f16ToFloat`).
     static func f16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float
+    /// `bf16Dot` (`bfloat16`) or `f16Dot` of the same activations with four weight rows
+    /// `rowStride` elements apart, into `sums[0..<4]`, each bit for bit the single-row result.
+    static func halfDot4(
+        _ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, rowStride: Int, count: Int, bfloat16: Bool,
+        _ sums: UnsafeMutablePointer<Float>)
 
     /// bfloat16 bit patterns → `Float` (exact).
     static func bf16ToFloat(_ source: UnsafePointer<UInt16>, _ destination: UnsafeMutablePointer<Float>, count: Int)

@@ -45,29 +45,87 @@ extension KernelSet {
         return sum
     }
 
-    /// The vector part of the paired dot: whole blocks of `2 · lanes` weights, two blocks per
-    /// step into four accumulators (`bfloat16` is a constant where it is inlined: no branch).
+    public static func halfDot4(
+        _ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, rowStride: Int, count: Int, bfloat16: Bool,
+        _ sums: UnsafeMutablePointer<Float>
+    ) {
+        if bfloat16 {
+            pairedDot4(paired, weights, rowStride: rowStride, count: count, bfloat16: true, sums)
+            for r in 0..<4 {
+                let row = weights + r &* rowStride
+                var i = count &- count % (2 &* Vector.scalarCount)
+                while i < count {
+                    sums[r] += paired[i] * Float(bitPattern: UInt32(row[i]) &<< 16)
+                    i &+= 1
+                }
+            }
+        } else {
+            pairedDot4(paired, weights, rowStride: rowStride, count: count, bfloat16: false, sums)
+            for r in 0..<4 {
+                let row = weights + r &* rowStride
+                var i = count &- count % (2 &* Vector.scalarCount)
+                while i < count {
+                    var weight: Float = 0
+                    var half = row[i]
+                    f16ToFloat(&half, &weight, count: 1)
+                    sums[r] += paired[i] * weight
+                    i &+= 1
+                }
+            }
+        }
+    }
+
+    /// The vector part of the paired dot: whole blocks of `2 · lanes` weights, one block per step
+    /// into an even and an odd accumulator (`bfloat16` is a constant where it is inlined: no
+    /// branch). `pairedDot4` keeps the same order per row, so grouping rows changes no bit.
     @inline(__always)
     static func pairedDot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int, bfloat16: Bool) -> Float {
         let lanes = Vector.scalarCount, block = 2 &* lanes
         let raw = UnsafeRawPointer(weights)
-        var even0 = Vector(), odd0 = Vector(), even1 = Vector(), odd1 = Vector()
+        var even = Vector(), odd = Vector()
         var i = 0
-        while i &+ 2 &* block <= count {
-            let bits0 = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
-            let bits1 = raw.loadUnaligned(fromByteOffset: (i &+ block) &* 2, as: IntVector.self)
-            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), load(paired + i))
-            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), load(paired + (i &+ lanes)))
-            even1 = multiplyAdd(even1, evenHalf(bits1, bfloat16: bfloat16), load(paired + (i &+ block)))
-            odd1 = multiplyAdd(odd1, oddHalf(bits1, bfloat16: bfloat16), load(paired + (i &+ block &+ lanes)))
-            i &+= 2 &* block
+        while i &+ block <= count {
+            let bits = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            even = multiplyAdd(even, evenHalf(bits, bfloat16: bfloat16), load(paired + i))
+            odd = multiplyAdd(odd, oddHalf(bits, bfloat16: bfloat16), load(paired + (i &+ lanes)))
+            i &+= block
         }
-        if i &+ block <= count {
-            let bits0 = raw.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
-            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), load(paired + i))
-            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), load(paired + (i &+ lanes)))
+        return horizontalSum(even + odd)
+    }
+
+    /// `pairedDot` of one activation row with four weight rows at once: the activations are
+    /// loaded once per block for all four, and four row streams are in flight.
+    @inline(__always)
+    static func pairedDot4(
+        _ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, rowStride: Int, count: Int, bfloat16: Bool,
+        _ sums: UnsafeMutablePointer<Float>
+    ) {
+        let lanes = Vector.scalarCount, block = 2 &* lanes
+        let raw0 = UnsafeRawPointer(weights), raw1 = UnsafeRawPointer(weights + rowStride)
+        let raw2 = UnsafeRawPointer(weights + 2 &* rowStride), raw3 = UnsafeRawPointer(weights + 3 &* rowStride)
+        var even0 = Vector(), odd0 = Vector(), even1 = Vector(), odd1 = Vector()
+        var even2 = Vector(), odd2 = Vector(), even3 = Vector(), odd3 = Vector()
+        var i = 0
+        while i &+ block <= count {
+            let evenA = load(paired + i), oddA = load(paired + (i &+ lanes))
+            let bits0 = raw0.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            let bits1 = raw1.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            let bits2 = raw2.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            let bits3 = raw3.loadUnaligned(fromByteOffset: i &* 2, as: IntVector.self)
+            even0 = multiplyAdd(even0, evenHalf(bits0, bfloat16: bfloat16), evenA)
+            odd0 = multiplyAdd(odd0, oddHalf(bits0, bfloat16: bfloat16), oddA)
+            even1 = multiplyAdd(even1, evenHalf(bits1, bfloat16: bfloat16), evenA)
+            odd1 = multiplyAdd(odd1, oddHalf(bits1, bfloat16: bfloat16), oddA)
+            even2 = multiplyAdd(even2, evenHalf(bits2, bfloat16: bfloat16), evenA)
+            odd2 = multiplyAdd(odd2, oddHalf(bits2, bfloat16: bfloat16), oddA)
+            even3 = multiplyAdd(even3, evenHalf(bits3, bfloat16: bfloat16), evenA)
+            odd3 = multiplyAdd(odd3, oddHalf(bits3, bfloat16: bfloat16), oddA)
+            i &+= block
         }
-        return horizontalSum((even0 + odd0) + (even1 + odd1))
+        sums[0] = horizontalSum(even0 + odd0)
+        sums[1] = horizontalSum(even1 + odd1)
+        sums[2] = horizontalSum(even2 + odd2)
+        sums[3] = horizontalSum(even3 + odd3)
     }
 
     /// The even-indexed weights (low halves of the lanes) of one load as `Float`.

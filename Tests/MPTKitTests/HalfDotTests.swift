@@ -39,6 +39,35 @@ struct HalfDotTests {
         }
     }
 
+    /// Four weight rows per call (the decoding step's grouping) give each row's single-row sum bit
+    /// for bit, at every level, so which columns are grouped never changes a result.
+    @Test(arguments: [InPlaceWeightTests.Encoding.bf16, .f16])
+    func fourRowsEqualSingleRowsBitForBit(encoding: InPlaceWeightTests.Encoding) throws {
+        for count in [1, 15, 16, 37, 2048] {
+            let activations = noise(count, seed: 41)
+            let floats = noise(4 * count, seed: 42).map { $0 * 1000 }
+            var halves = [UInt16](repeating: 0, count: 4 * count)
+            floats.withUnsafeBufferPointer { source in
+                halves.withUnsafeMutableBufferPointer { target in
+                    if encoding == .f16 { HalfConversion.convertFloatToF16(source, into: target) } else { HalfConversion.convertFloatToBF16(source, into: target) }
+                }
+            }
+            for level in KernelLevel.supported() {
+                var paired = [Float](repeating: .nan, count: count)
+                level.kernels.pairActivations(activations, &paired, count: count)
+                var four = [Float](repeating: .nan, count: 4)
+                halves.withUnsafeBufferPointer { rows in
+                    level.kernels.halfDot4(paired, rows.baseAddress!, rowStride: count, count: count, bfloat16: encoding == .bf16, &four)
+                }
+                for r in 0..<4 {
+                    let row = Array(halves[(r * count)..<((r + 1) * count)])
+                    let single = encoding == .f16 ? level.kernels.f16Dot(paired, row, count: count) : level.kernels.bf16Dot(paired, row, count: count)
+                    #expect(four[r].bitPattern == single.bitPattern, "\(encoding) \(level) count \(count) row \(r): \(four[r]) vs \(single)")
+                }
+            }
+        }
+    }
+
     /// The few-rows product over stored 16-bit rows (taken once a tensor has been checked
     /// finite: `checkFinite: false`), one to three rows, columns split over two workers.
     @Test(arguments: [InPlaceWeightTests.Encoding.bf16, .f16])

@@ -68,7 +68,21 @@ extension MatrixMultiply {
         forEachChunk(count: columns, threads: threads, chunksPerWorker: 4) { range in
             let kernels = level.kernels
             let activations = sharedPaired.readOnly, stored = sharedWeights.readOnly, out = sharedC.base
-            for column in range {
+            var column = range.lowerBound
+            // One activation row against four weight rows per call: activations loaded once for
+            // the four, four row streams in flight (each sum bit for bit the single-row one).
+            if rows == 1 {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 4) { sums in
+                    guard let four = sums.baseAddress else { return }
+                    while column + 4 <= range.upperBound {
+                        kernels.halfDot4(activations, stored + column * depth, rowStride: depth, count: depth,
+                                         bfloat16: isBFloat16, four)
+                        for k in 0..<4 { out[column + k] = four[k] + (sharedBias.map { $0.readOnly[column + k] } ?? 0) }
+                        column += 4
+                    }
+                }
+            }
+            for column in column..<range.upperBound {
                 let row16 = stored + column * depth
                 let offset = sharedBias.map { $0.readOnly[column] } ?? 0
                 for row in 0..<rows {
