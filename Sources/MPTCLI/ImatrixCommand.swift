@@ -2,6 +2,7 @@ import ArgumentParser
 import MPTCore
 import MPTFormats
 import MPTGraph
+import MPTQuant
 import MPTReference
 
 /// `mpt-imatrix MODEL --text-file F -o imatrix.gguf`: an importance matrix collected from
@@ -57,6 +58,7 @@ public struct ImatrixCommand: ParsableCommand {
             guard ctx <= model.config.maxSeqLen else {
                 throw FileError(path: self.model, underlying: ImatrixCommandFailure.contextTooLong(ctx: ctx, maxSeqLen: model.config.maxSeqLen))
             }
+            try OutputPaths.check(output: output, replacesNoneOf: [model.checkpoint], others: [textFile])
             guard let tokenizerPath = model.checkpoint.tokenizerPath else { throw TokenizerLoading.Failure.noTokenizer(model: self.model) }
             let text = try TokenizerLoading.text(ofFile: textFile)
             let ids = try TokenizerLoading.tokenizer(at: tokenizerPath).encode(text, threads: threading.threads).map(Int.init)

@@ -2,6 +2,7 @@ import ArgumentParser
 import MPTCore
 import MPTFormats
 import MPTGraph
+import MPTQuant
 import MPTReference
 import MPTTokenizer
 
@@ -141,6 +142,10 @@ public struct VerifyCommand: ParsableCommand {
         let referenceRun = try LogitRun(model: referenceModel, tokens: ids, precision: precision, threads: threads, label: "reference", quiet: quiet.quiet)
         let candidateRun = try candidateModel.map {
             try LogitRun(model: $0, tokens: ids, precision: precision, threads: threads, label: "candidate", quiet: quiet.quiet)
+        }
+        if let dumpLogits {
+            try OutputPaths.check(output: dumpLogits, replacesNoneOf: [referenceModel.checkpoint] + (candidateModel.map { [$0.checkpoint] } ?? []),
+                                  others: referenceLogits.map { [$0] } ?? [])
         }
         let dump = try dumpLogits.map { path in try attributing(to: path) { try NpyStreamWriter(path: path, rows: ids.count, columns: config.vocabSize) } }
         if let referenceLogits {

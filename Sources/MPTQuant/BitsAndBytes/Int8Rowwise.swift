@@ -39,8 +39,8 @@ public enum BitsAndBytesInt8 {
         }
         var codes = [Int8](repeating: 0, count: count)
         var scales = [Float](repeating: 0, count: rows)
-        values.withUnsafeBufferPointer { source in
-            quantizeRows(source, firstRow: 0, columns: columns, roundThroughFloat16: roundThroughFloat16,
+        try values.withUnsafeBufferPointer { source in
+            try quantizeRows(source, firstRow: 0, columns: columns, roundThroughFloat16: roundThroughFloat16,
                          codes: &codes, rowAbsmax: &scales, threadCount: threadCount)
         }
         return Int8RowwiseTensor(rows: rows, columns: columns, codes: codes, rowAbsmax: scales)
@@ -52,10 +52,12 @@ public enum BitsAndBytesInt8 {
     static func quantizeRows(
         _ piece: UnsafeBufferPointer<Float>, firstRow: Int, columns: Int, roundThroughFloat16: Bool,
         codes: inout [Int8], rowAbsmax: inout [Float], threadCount: Int
-    ) {
-        guard columns > 0, piece.count % columns == 0 else { return }
+    ) throws {
+        guard columns > 0 else { return }
         let rows = piece.count / columns
-        guard firstRow >= 0, firstRow + rows <= rowAbsmax.count, (firstRow + rows) * columns <= codes.count else { return }
+        guard piece.count % columns == 0, firstRow >= 0, firstRow + rows <= rowAbsmax.count, (firstRow + rows) * columns <= codes.count else {
+            throw BitsAndBytesError.elementCountMismatch(expected: (rowAbsmax.count - firstRow) * columns, actual: piece.count)
+        }
         codes.withUnsafeMutableBufferPointer { codeBuffer in
             rowAbsmax.withUnsafeMutableBufferPointer { scaleBuffer in
                 guard let sourceBase = piece.baseAddress, let codeBase = codeBuffer.baseAddress,

@@ -137,7 +137,7 @@ public enum BitsAndBytesNF4 {
         var packed = [UInt8](repeating: 0, count: (count + 1) / 2)
         var absmax = [Float](repeating: 0, count: blockCount)
         if count > 0, let source = values.baseAddress {
-            encode(UnsafeBufferPointer(start: source, count: count), startingAt: 0, packed: &packed, absmax: &absmax, options: options)
+            try encode(UnsafeBufferPointer(start: source, count: count), startingAt: 0, packed: &packed, absmax: &absmax, options: options)
         }
         return assemble(shape: shape, packed: packed, absmax: absmax, options: options)
     }
@@ -148,11 +148,13 @@ public enum BitsAndBytesNF4 {
     /// bytes as one encoded whole.
     static func encode(
         _ piece: UnsafeBufferPointer<Float>, startingAt start: Int, packed: inout [UInt8], absmax: inout [Float], options: NF4Options
-    ) {
+    ) throws {
         let blocksize = options.blocksize
-        guard let source = piece.baseAddress, start % blocksize == 0,
-              start / 2 + (piece.count + 1) / 2 <= packed.count,
-              start / blocksize + (piece.count + blocksize - 1) / blocksize <= absmax.count else { return }
+        guard start >= 0, start % blocksize == 0, start / 2 + (piece.count + 1) / 2 <= packed.count,
+              start / blocksize + (piece.count + blocksize - 1) / blocksize <= absmax.count else {
+            throw BitsAndBytesError.elementCountMismatch(expected: packed.count * 2 - start, actual: piece.count)
+        }
+        guard let source = piece.baseAddress else { return }
         BitsAndBytesCodebook.nf4Thresholds.withUnsafeBufferPointer { thresholdBuffer in
             packed.withUnsafeMutableBufferPointer { packedBuffer in
                 absmax.withUnsafeMutableBufferPointer { absmaxBuffer in

@@ -35,6 +35,23 @@ public enum OutputPaths {
         }
     }
 
+    /// Refuses an output (an imatrix, a logits dump) that is one of the files a run reads: the
+    /// weight files, config.json and tokenizer of each checkpoint, and `others` (a calibration
+    /// text, stored logits). Symlinks are resolved on both sides.
+    public static func check(output: String, replacesNoneOf checkpoints: [Checkpoint], others: [String] = []) throws {
+        var read = others
+        for checkpoint in checkpoints {
+            read.append(checkpoint.path)
+            read.append(checkpoint.directory + "/config.json")
+            read += checkpoint.files.map { $0.hasPrefix("/") ? $0 : checkpoint.directory + "/" + $0 }
+            if let tokenizer = checkpoint.tokenizerPath { read.append(tokenizer) }
+        }
+        let target = resolvingSymlinksInExistingPrefix(output).path
+        for path in read where resolvingSymlinksInExistingPrefix(path).path == target {
+            throw FileError(path: output, underlying: ConversionError.unsupported("output is an input of this run (\(path)); refusing to overwrite it"))
+        }
+    }
+
     /// `path` made absolute, with symlinks resolved in its longest existing prefix: an output that
     /// does not exist yet is still placed where it will really be written (a symlinked parent
     /// pointing into the input counts as inside the input).

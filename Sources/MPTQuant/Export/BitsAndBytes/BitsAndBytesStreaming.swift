@@ -25,7 +25,7 @@ enum BitsAndBytesStreaming {
         let rowAlignment = blocksize / greatestCommonDivisor(rowLength, blocksize)
         try forEachPiece(view, name: name, dtype: options.sourceDType, rowAlignment: rowAlignment,
                          pieceElements: pieceElements, threads: options.threadCount, allowNonfinite: allowNonfinite) { rows, values in
-            BitsAndBytesNF4.encode(values, startingAt: rows.lowerBound * rowLength, packed: &packed, absmax: &absmax, options: options)
+            try BitsAndBytesNF4.encode(values, startingAt: rows.lowerBound * rowLength, packed: &packed, absmax: &absmax, options: options)
         }
         return BitsAndBytesNF4.assemble(shape: view.shape.dims, packed: packed, absmax: absmax, options: options)
     }
@@ -40,7 +40,7 @@ enum BitsAndBytesStreaming {
         var rowAbsmax = [Float](repeating: 0, count: rows)
         try forEachPiece(view, name: name, dtype: dtype, rowAlignment: 1, pieceElements: pieceElements,
                          threads: threads, allowNonfinite: allowNonfinite) { range, values in
-            BitsAndBytesInt8.quantizeRows(values, firstRow: range.lowerBound, columns: columns, roundThroughFloat16: true,
+            try BitsAndBytesInt8.quantizeRows(values, firstRow: range.lowerBound, columns: columns, roundThroughFloat16: true,
                                           codes: &codes, rowAbsmax: &rowAbsmax, threadCount: threads)
         }
         return Int8RowwiseTensor(rows: rows, columns: columns, codes: codes, rowAbsmax: rowAbsmax)
