@@ -23,26 +23,11 @@ extension KernelSet {
     }
 
     public static func bf16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float {
-        var sum = pairedDot(paired, weights, count: count, bfloat16: true)
-        var i = count &- count % (2 &* Vector.scalarCount)
-        while i < count {
-            sum += paired[i] * Float(bitPattern: UInt32(weights[i]) &<< 16)
-            i &+= 1
-        }
-        return sum
+        tailDot(paired, weights, count: count, bfloat16: true, adding: pairedDot(paired, weights, count: count, bfloat16: true))
     }
 
     public static func f16Dot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int) -> Float {
-        var sum = pairedDot(paired, weights, count: count, bfloat16: false)
-        var i = count &- count % (2 &* Vector.scalarCount)
-        while i < count {
-            var weight: Float = 0
-            var half = weights[i]
-            f16ToFloat(&half, &weight, count: 1)
-            sum += paired[i] * weight
-            i &+= 1
-        }
-        return sum
+        tailDot(paired, weights, count: count, bfloat16: false, adding: pairedDot(paired, weights, count: count, bfloat16: false))
     }
 
     public static func halfDot4(
@@ -51,28 +36,31 @@ extension KernelSet {
     ) {
         if bfloat16 {
             pairedDot4(paired, weights, rowStride: rowStride, count: count, bfloat16: true, sums)
-            for r in 0..<4 {
-                let row = weights + r &* rowStride
-                var i = count &- count % (2 &* Vector.scalarCount)
-                while i < count {
-                    sums[r] += paired[i] * Float(bitPattern: UInt32(row[i]) &<< 16)
-                    i &+= 1
-                }
-            }
         } else {
             pairedDot4(paired, weights, rowStride: rowStride, count: count, bfloat16: false, sums)
-            for r in 0..<4 {
-                let row = weights + r &* rowStride
-                var i = count &- count % (2 &* Vector.scalarCount)
-                while i < count {
-                    var weight: Float = 0
-                    var half = row[i]
-                    f16ToFloat(&half, &weight, count: 1)
-                    sums[r] += paired[i] * weight
-                    i &+= 1
-                }
-            }
         }
+        for r in 0..<4 {
+            sums[r] = tailDot(paired, weights + r &* rowStride, count: count, bfloat16: bfloat16, adding: sums[r])
+        }
+    }
+
+    /// `sum` plus the last `count % (2 · lanes)` products, which the vector loop leaves, in order.
+    @inline(__always)
+    static func tailDot(_ paired: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count: Int, bfloat16: Bool, adding sum: Float) -> Float {
+        var total = sum
+        var i = count &- count % (2 &* Vector.scalarCount)
+        while i < count {
+            var weight: Float = 0
+            if bfloat16 {
+                weight = Float(bitPattern: UInt32(weights[i]) &<< 16)
+            } else {
+                var half = weights[i]
+                f16ToFloat(&half, &weight, count: 1)
+            }
+            total += paired[i] * weight
+            i &+= 1
+        }
+        return total
     }
 
     /// The vector part of the paired dot: whole blocks of `2 · lanes` weights, one block per step

@@ -16,23 +16,17 @@ enum WeightDecoding {
     static let pieceElements = 1 << 14
 
     static func decode(_ source: TensorSource, roundedTo dtype: DType, threads: Int) throws -> Decoded {
-        guard case let .dense(view) = source, view.isContiguous, view.shape.rank == 2,
-              let rows = view.shape.dims.first, rows > 0, view.shape.elementCount > 0 else {
+        guard let view = rowDecodable(source), let rows = view.shape.dims.first else {
             let values = DTypeCast.rounded(try Dequantizer.floats(source), to: dtype)
             return Decoded(values: values, nonFinite: values.withUnsafeBufferPointer { DTypeCast.countNonFinite($0) })
         }
         let count = view.shape.elementCount
-        let rowLength = count / rows
-        let rounding = roundingStep(from: view.dtype, to: dtype)
         var nonFinite = 0
         let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            guard let base = buffer.baseAddress else { initialized = 0; return }
-            let job = DecodingJob(view: view, rowLength: rowLength, rounding: rounding, destination: SendablePointer(base))
             // Float needs no cleanup: if a worker fails, the error propagates and the array is dropped.
             initialized = count
-            nonFinite = try mapChunks(count: rows, threads: threads) { try job.run(rows: $0) }.reduce(0, +)
+            nonFinite = try decodeRows(view, rows: 0..<rows, roundedTo: dtype, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]), threads: threads)
         }
-        view.storage.dropCachedPages(offset: view.byteOffset, length: view.byteCount)
         return Decoded(values: values, nonFinite: nonFinite)
     }
 
